@@ -1,0 +1,99 @@
+"""API Gateway REST API: its throttle, the Lambda proxy integration, the SQS integration.
+
+Client-visible status codes follow the REST API (v1) mapping in
+../shared/reference/aws-semantics.md §2.3: Lambda rejected the invoke (throttle) -> 500,
+function error or malformed proxy response -> 502, integration timeout (29 s) -> 504 while
+the function keeps running, API Gateway's own throttle -> 429. API Gateway never retries.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from chaos.aws.lambda_runtime import InvocationResult, LambdaService
+from chaos.aws.sqs import Queue
+from chaos.faults.base import EnqueueFault
+from chaos.faults.schedule import FaultSchedule
+from chaos.sim.bucket import TokenBucket
+from chaos.spec.system import ApiDef
+
+INTERNAL_ERROR = '{"message": "Internal server error"}'
+TIMED_OUT = '{"message": "Endpoint request timed out"}'
+TOO_MANY = '{"message": "Too Many Requests"}'
+
+
+@dataclass(frozen=True, slots=True)
+class ApiResponse:
+    status: int
+    body: str
+    stage: str
+    """What produced the answer: ok, handler, api_throttle, lambda_throttle, function_error,
+    integration_timeout or enqueue_error."""
+
+
+class RestApi:
+    """One REST API stage in front of a sync function or a queue."""
+
+    def __init__(self, env: simpy.Environment, definition: ApiDef, faults: FaultSchedule,
+                 draw: random.Random) -> None:
+        self.env = env
+        self.definition = definition
+        self.faults = faults
+        self.draw = draw
+        self._throttle = TokenBucket(definition.rate_limit, definition.burst)
+
+    def admit(self) -> ApiResponse | None:
+        """API Gateway's own token-bucket throttle: None to go on, or the 429."""
+        if self._throttle.take(self.env.now):
+            return None
+        return ApiResponse(429, TOO_MANY, "api_throttle")
+
+    def proxy_to_lambda(self, lambdas: LambdaService, function: str, event: dict[str, Any],
+                        request_id: str) -> Generator[simpy.Event, Any, ApiResponse]:
+        """AWS_PROXY integration: invoke, wait up to the integration timeout, map the result."""
+        rejected = self.admit()
+        if rejected is not None:
+            return rejected
+        invocation = self.env.process(lambdas.invoke(function, event, (request_id,)))
+        yield invocation | self.env.timeout(self.definition.integration_timeout)
+        if not invocation.triggered:
+            # The function keeps running (and may still commit): a phantom success.
+            return ApiResponse(504, TIMED_OUT, "integration_timeout")
+        return _proxy_response(invocation.value)
+
+    def send_to_queue(self, queue: Queue, request_id: str, body: str) -> ApiResponse:
+        """AWS service integration (SQS SendMessage): 200 once the message is queued."""
+        rejected = self.admit()
+        if rejected is not None:
+            return rejected
+        delay = 0.0
+        now = self.env.now
+        for scheduled, fault in self.faults.active(EnqueueFault, now, queue.name):
+            effect = fault.on_enqueue(scheduled.params, scheduled.intensity(now), scheduled.draw)
+            if effect is None:
+                continue
+            if effect.error_status is not None:
+                return ApiResponse(effect.error_status, INTERNAL_ERROR, "enqueue_error")
+            delay += effect.delay
+        message = queue.send(request_id, body, delay=delay)
+        return ApiResponse(200, json.dumps({"MessageId": message.message_id}), "ok")
+
+
+def _proxy_response(result: InvocationResult) -> ApiResponse:
+    if result.outcome == "throttled":
+        return ApiResponse(500, INTERNAL_ERROR, "lambda_throttle")
+    if not result.ok:
+        return ApiResponse(502, INTERNAL_ERROR, "function_error")
+    payload = result.payload
+    status = payload.get("statusCode") if isinstance(payload, dict) else None
+    if not isinstance(status, int) or not 100 <= status <= 599:
+        # A proxy integration needs {"statusCode": int, ...}; anything else is a 502.
+        return ApiResponse(502, INTERNAL_ERROR, "function_error")
+    body = payload.get("body", "")
+    return ApiResponse(status, body if isinstance(body, str) else json.dumps(body), "handler")

@@ -1,0 +1,85 @@
+"""DynamoDB capacity: what moto lacks (../shared/reference/aws-semantics.md §5).
+
+Provisioned tables are a token bucket of write capacity units refilled at the provisioned
+rate that keeps up to `burst_seconds` (AWS: 300 s) of unused capacity; on-demand tables serve
+up to their on-demand limit per second. A write costs one WCU per started KB of item and is
+charged whether its condition holds or not (a failed conditional write still consumes
+capacity); a throttled write is not charged. Reads are not metered (see ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from chaos.faults.base import CapacityFault
+from chaos.faults.schedule import FaultSchedule
+from chaos.sim.bucket import TokenBucket
+from chaos.spec.system import TableDef
+
+WRITE_OPERATIONS = frozenset(
+    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+)
+
+
+class TableCapacity:
+    """The write capacity of one table, reshaped while `dynamodb.throttle` cuts it."""
+
+    def __init__(self, name: str, definition: TableDef, faults: FaultSchedule) -> None:
+        self.name = name
+        self.faults = faults
+        if definition.billing == "provisioned":
+            rate = float(definition.write_capacity)
+            self._normal = (rate, rate * max(definition.burst_seconds, 1.0))
+        else:
+            limit = definition.on_demand_write_limit
+            self._normal = (limit, limit)
+        self._shape = self._normal
+        self.bucket = TokenBucket(*self._normal)
+
+    def admit_write(self, now: float, units: float) -> bool:
+        """Charge `units` WCU now; False means the write is throttled."""
+        shape = self._wanted_shape(now)
+        if shape != self._shape:
+            self._shape = shape
+            self.bucket.reshape(now, *shape)
+        return self.bucket.take(now, units)
+
+    def _wanted_shape(self, now: float) -> tuple[float, float]:
+        capacity: float | None = None
+        for scheduled, fault in self.faults.active(CapacityFault, now, self.name):
+            cut = fault.write_capacity(scheduled.params, scheduled.intensity(now))
+            if cut is not None:
+                capacity = cut if capacity is None else min(capacity, cut)
+        if capacity is None:
+            return self._normal
+        # During a capacity cut there is no burst credit: at most one second's worth.
+        return (capacity, max(capacity, 1.0))
+
+
+def write_units(operation: str, body: dict[str, Any]) -> float:
+    """WCU a write costs: one per started KB of each item written; transactions cost 2x."""
+    if operation == "PutItem":
+        return _units(body.get("Item", {}))
+    if operation in ("UpdateItem", "DeleteItem"):
+        return 1.0
+    if operation == "BatchWriteItem":
+        total = 0.0
+        for requests in body.get("RequestItems", {}).values():
+            for request in requests:
+                put = request.get("PutRequest")
+                total += _units(put.get("Item", {})) if put else 1.0
+        return total
+    if operation == "TransactWriteItems":
+        return 2.0 * sum(
+            _units(item.get("Put", {}).get("Item", {})) for item in body.get("TransactItems", [])
+        )
+    return 0.0
+
+
+def _units(item: dict[str, Any]) -> float:
+    # The item's JSON length approximates DynamoDB's size rule (names plus values) closely
+    # enough for capacity: it is within a few bytes per attribute.
+    size = len(json.dumps(item, separators=(",", ":")))
+    return float(max(1, math.ceil(size / 1024)))

@@ -1,0 +1,131 @@
+"""The in-process AWS account handlers talk to: moto, credentials, region and tables.
+
+Environment variables are set for the duration of a run (and restored after), the way the
+Lambda runtime sets them: fake credentials, the region, the SDK retry mode if the system pins
+one, and every function's own variables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from moto.moto_api._internal import mock_random
+
+from chaos.errors import SpecError
+from chaos.spec.system import SystemDefinition, TableDef
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+_BASE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+_CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE")
+
+
+def run_environment(system: SystemDefinition) -> dict[str, str]:
+    """The variables a run sets: AWS basics, then each function's own."""
+    env = dict(_BASE_ENV)
+    if system.sdk.retry_mode is not None:
+        env["AWS_RETRY_MODE"] = system.sdk.retry_mode
+    owners: dict[str, str] = {}
+    for name, function in system.functions.items():
+        for key, value in function.environment.items():
+            if key in owners and env[key] != value:
+                # All handlers share one process, so one variable has one value.
+                raise SpecError.single(
+                    "", f"functions {owners[key]!r} and {name!r} set {key} differently",
+                    key_path=f"functions.{name}.environment.{key}",
+                )
+            owners[key] = name
+            env[key] = value
+    return env
+
+
+class MotoAccount:
+    """Context manager: moto started, environment set, the system's tables created."""
+
+    def __init__(self, system: SystemDefinition, seed: int) -> None:
+        self.system = system
+        self.seed = seed
+        self._mock: Any = None
+        self._saved_env: dict[str, str | None] = {}
+        self._saved_session: Any = None
+        self._client: Any = None
+
+    def __enter__(self) -> MotoAccount:
+        self._set_environment(run_environment(self.system))
+        self._saved_session = boto3.DEFAULT_SESSION
+        boto3.DEFAULT_SESSION = None
+        mock_random.seed(self.seed)
+        self._mock = mock_aws()
+        self._mock.start()
+        self._client = boto3.client("dynamodb", region_name=REGION)
+        for name, table in self.system.tables.items():
+            self._create_table(name, table)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._mock.stop()
+        boto3.DEFAULT_SESSION = self._saved_session
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    def _set_environment(self, values: Mapping[str, str]) -> None:
+        for key in (*_CLEARED, *values):
+            self._saved_env.setdefault(key, os.environ.get(key))
+        for key in _CLEARED:
+            os.environ.pop(key, None)
+        os.environ.update(values)
+
+    def _create_table(self, name: str, table: TableDef) -> None:
+        keys = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
+        attributes = [{"AttributeName": table.partition_key,
+                       "AttributeType": table.partition_key_type}]
+        if table.sort_key:
+            keys.append({"AttributeName": table.sort_key, "KeyType": "RANGE"})
+            attributes.append({"AttributeName": table.sort_key,
+                               "AttributeType": table.sort_key_type})
+        self._client.create_table(TableName=name, KeySchema=keys,
+                                  AttributeDefinitions=attributes,
+                                  BillingMode="PAY_PER_REQUEST")
+
+    def effects(self, table: str, attribute: str) -> tuple[Counter[str], int]:
+        """Items per request id in `table` (a full scan), and items without one."""
+        counts: Counter[str] = Counter()
+        anonymous = 0
+        paginator = self._client.get_paginator("scan")
+        # Projecting the one attribute keeps moto's response serialisation small.
+        pages = paginator.paginate(TableName=table, ConsistentRead=True,
+                                   ProjectionExpression="#id",
+                                   ExpressionAttributeNames={"#id": attribute})
+        for page in pages:
+            for item in page["Items"]:
+                value = item.get(attribute)
+                request_id = _scalar(value)
+                if request_id is None:
+                    anonymous += 1
+                else:
+                    counts[request_id] += 1
+        return counts, anonymous
+
+
+def _scalar(value: Any) -> str | None:
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((kind, raw),) = value.items()
+    return str(raw) if kind in ("S", "N") else None

@@ -1,0 +1,111 @@
+"""Why a request did not make it: the stage and fault behind a loss, a rejection or a
+dead-lettered healthy message, read from its history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from chaos.checks.accounting import RequestFacts
+from chaos.checks.evidence import Evidence
+from chaos.ledger import AwsCalled, InvocationEnded, Received, Record, Responded, Throttled
+
+THROTTLE_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+})
+
+_STAGES = {
+    "api_throttle": "API Gateway throttle (429)",
+    "lambda_throttle": "Lambda throttle at its concurrency limit (client saw 500)",
+    "integration_timeout": "API Gateway integration timeout (504)",
+    "client_timeout": "client timeout",
+    "enqueue_error": "SQS send error in the API Gateway integration (500)",
+}
+
+
+def cause(facts: RequestFacts, evidence: Evidence) -> str:
+    """One phrase for why this request failed, with the faults active when it did."""
+    history = evidence.history(facts.request_id)
+    if facts.expired_at is not None:
+        return _during("SQS retention expiry", facts.expired_at, evidence)
+    responses = [r for r in history if isinstance(r, Responded)]
+    if not facts.acknowledged and responses:
+        last = responses[-1]
+        return _during(_response_cause(last, history), last.t, evidence)
+    failure = _consumer_failure(history)
+    if failure is not None:
+        phrase, at = failure
+        return _during(phrase, at, evidence)
+    return "no failure recorded (still in flight at the end?)"
+
+
+def tally(causes: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(Counter(causes).most_common())
+
+
+def _response_cause(response: Responded, history: list[Record]) -> str:
+    if response.stage in _STAGES:
+        return _STAGES[response.stage]
+    if response.stage == "function_error":
+        return _function_failure(history, before=response.t) + " (client saw 502)"
+    if response.stage == "handler":
+        return f"handler answered {response.status}"
+    return f"client saw {response.status} ({response.stage})"
+
+
+def _function_failure(history: list[Record], *, before: float) -> str:
+    ended = [r for r in history if isinstance(r, InvocationEnded) and r.t <= before]
+    if not ended:
+        return "function error"
+    last = ended[-1]
+    if last.outcome == "timeout":
+        return "function timeout"
+    calls = [r for r in history if isinstance(r, AwsCalled) and r.invocation_id == last.invocation_id]
+    failed = [c for c in calls if c.outcome != "ok"]
+    if failed and calls[-1].outcome != "ok":
+        code = calls[-1].outcome
+        attempts = len([c for c in calls if c.operation == calls[-1].operation])
+        what = "DynamoDB throttle" if code in THROTTLE_CODES else f"DynamoDB {code}"
+        return f"{what} after {attempts} SDK attempts"
+    if last.detail == "InjectedError":
+        return "injected function error"
+    return f"function error {last.detail}" if last.detail else "function error"
+
+
+def _consumer_failure(history: list[Record]) -> tuple[str, float] | None:
+    """The most frequent reason the consumer failed this message, and when it last did."""
+    reasons: Counter[str] = Counter()
+    last_at = 0.0
+    message_ids = {r.message_id for r in history if isinstance(r, Received)}
+    for record in history:
+        if isinstance(record, Throttled):
+            reasons["Lambda throttled the consumer"] += 1
+            last_at = record.t
+        elif isinstance(record, InvocationEnded) and record.outcome != "ok":
+            phrase = "consumer timeout" if record.outcome == "timeout" else \
+                _function_failure(history, before=record.t)
+            reasons[phrase] += 1
+            last_at = record.t
+        elif isinstance(record, InvocationEnded) and message_ids & set(record.reported_failures):
+            reasons[_item_failure(history, record.invocation_id)] += 1
+            last_at = record.t
+    if not reasons:
+        return None
+    phrase, count = reasons.most_common(1)[0]
+    return f"{phrase} ({count}x)", last_at
+
+
+def _item_failure(history: list[Record], invocation_id: str) -> str:
+    """Why the handler reported this message failed in a partial batch response."""
+    failed = [r for r in history if isinstance(r, AwsCalled)
+              and r.invocation_id == invocation_id and r.outcome != "ok"]
+    if not failed:
+        return "the handler reported the item failed"
+    code = failed[-1].outcome
+    what = "DynamoDB throttle" if code in THROTTLE_CODES else f"{failed[-1].service} {code}"
+    return f"{what} after {len(failed)} failed SDK attempts"
+
+
+def _during(phrase: str, at: float, evidence: Evidence) -> str:
+    faults = evidence.faults_at(at)
+    return f"{phrase} during {', '.join(faults)}" if faults else phrase

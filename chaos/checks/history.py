@@ -1,0 +1,66 @@
+"""One line per ledger record, for a request's story in a finding."""
+
+from __future__ import annotations
+
+from chaos.ledger import (
+    AwsCalled,
+    DeadLettered,
+    DeleteMissed,
+    Deleted,
+    Enqueued,
+    Expired,
+    FaultWindow,
+    InvocationEnded,
+    Invoked,
+    Notified,
+    Received,
+    Record,
+    Responded,
+    Sent,
+    Throttled,
+)
+
+
+def describe(record: Record) -> str:
+    """What happened, in words, at virtual time `t` (seconds)."""
+    return f"{record.t:9.3f}s  {_what(record)}"
+
+
+def _what(record: Record) -> str:  # noqa: PLR0911  (one branch per record kind)
+    match record:
+        case Sent(attempt=attempt, poison=poison):
+            return f"client sent attempt {attempt}" + (" (poison payload)" if poison else "")
+        case Responded(status=0, stage=stage):
+            return f"client gave up waiting ({stage})"
+        case Responded(status=status, stage=stage):
+            return f"client got {status} ({stage.replace('_', ' ')})"
+        case Enqueued(message_id=message_id, queue=queue):
+            return f"queued in {queue} as {message_id}"
+        case Received(receive_count=count):
+            return f"received by the consumer (receive {count})"
+        case Deleted():
+            return "deleted from the queue after success"
+        case DeleteMissed(reason="injected"):
+            return "delete missed a stored copy: it will be delivered again"
+        case DeleteMissed():
+            return "delete used a stale receipt handle: the message stays"
+        case DeadLettered(receive_count=count):
+            return f"moved to the dead-letter queue after {count} receives"
+        case Expired(queue=queue):
+            return f"deleted by {queue}'s retention before anyone processed it"
+        case Throttled(function=function, reason=reason):
+            return f"Lambda throttled {function} ({reason}); the function did not run"
+        case Invoked(function=function, invocation_id=invocation_id, cold=cold):
+            return f"{function} invoked ({invocation_id}{', cold start' if cold else ''})"
+        case InvocationEnded(invocation_id=invocation_id, outcome=outcome, detail=detail):
+            return f"{invocation_id} ended: {outcome}" + (f" ({detail})" if detail else "")
+        case AwsCalled(service=service, operation=operation, target=target, outcome=outcome,
+                       injected=injected):
+            where = f" {target}" if target else ""
+            tag = " [injected]" if injected else ""
+            return f"{service} {operation}{where}: {outcome}{tag}"
+        case Notified(outcome=outcome):
+            return f"user notification: {outcome}"
+        case FaultWindow(fault=fault, phase=phase):
+            return f"fault {fault} {phase}s"
+    return type(record).__name__

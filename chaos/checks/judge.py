@@ -1,0 +1,38 @@
+"""Judge a run: evaluate the experiment's assertions and decide the verdict."""
+
+from __future__ import annotations
+
+from chaos.checks.evidence import Evidence
+from chaos.checks.registry import assertion_types
+from chaos.checks.verdict import AssertionResult, RunVerdict, decide
+from chaos.engine.result import RunResult
+from chaos.spec.experiment import AssertionEntry
+
+DEFAULT_ASSERTIONS = ("no_loss", "no_duplicate_effects")
+"""What an experiment without `assertions:` checks."""
+
+
+def judge(result: RunResult, *, reproduce: str = "") -> tuple[Evidence, RunVerdict]:
+    evidence = Evidence.of(result, reproduce=reproduce)
+    results = [evaluate(entry, evidence) for entry in _entries(result)]
+    verdict = decide(results, overlap=evidence.traffic_overlapped_faults,
+                     has_faults=bool(result.experiment.faults))
+    return evidence, verdict
+
+
+def evaluate(entry: AssertionEntry, evidence: Evidence) -> AssertionResult:
+    assertion = assertion_types().get(entry.assertion_type)
+    return assertion.check(entry.params, evidence)
+
+
+def _entries(result: RunResult) -> list[AssertionEntry]:
+    if result.experiment.assertions:
+        return list(result.experiment.assertions)
+    from chaos.spec.experiment import experiment_model
+
+    model = experiment_model()
+    defaults = model.model_validate({
+        "experiment": "defaults", "duration": "1s", "workload": {"steady": {"rate": "1/s"}},
+        "assertions": list(DEFAULT_ASSERTIONS),
+    })
+    return list(defaults.assertions)

@@ -1,0 +1,49 @@
+"""What one run produces: the ledger, the final state read back, and run figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from chaos.ledger import Ledger
+from chaos.spec.experiment import Experiment
+from chaos.spec.system import SystemDefinition
+
+
+@dataclass(frozen=True)
+class FinalState:
+    """What is really there at the end (Jepsen's final read), not what handlers claimed."""
+
+    effects: Mapping[str, int]
+    """Request id -> items carrying it in the effects table (a consistent scan)."""
+    anonymous_effects: int
+    """Items in the effects table without a request id."""
+    dead_letter: tuple[str, ...]
+    """Request ids of the messages in the DLQ (once per message)."""
+    queued: tuple[str, ...]
+    """Request ids of the messages still in the source queue, visible or in flight."""
+
+
+class Sample(NamedTuple):
+    """The system's state at one instant, for timelines."""
+
+    t: float
+    queue_visible: int
+    queue_in_flight: int
+    dead_letter: int
+    concurrency: int
+
+
+@dataclass
+class RunResult:
+    experiment: Experiment
+    system: SystemDefinition
+    seed: int
+    ledger: Ledger
+    final: FinalState
+    simulated_seconds: float
+    wall_seconds: float
+    samples: list[Sample] = field(default_factory=list)
+    aws_calls: int = 0
+    """HTTP-level AWS calls handlers made (each SDK retry counted)."""

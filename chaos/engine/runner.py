@@ -1,0 +1,112 @@
+"""Run experiments against systems and judge them: the one entry point front ends use.
+
+`run_one` never raises for a problem with the system under test or its setup: it returns an
+`Outcome` whose verdict says what happened (`error` with the reason when the handlers cannot
+even be imported). Bugs of chaos-arena itself surface as InternalError.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from chaos.checks.evidence import Evidence
+from chaos.checks.judge import judge
+from chaos.checks.verdict import EXPECTED_VERDICT, RunVerdict, Verdict
+from chaos.engine.result import RunResult
+from chaos.engine.world import World
+from chaos.errors import ChaosError, InternalError, SetupError, SpecError
+from chaos.spec.experiment import Expectation, Experiment
+from chaos.spec.loader import LoadedExperiment
+from chaos.systems import ResolvedSystem, load_system, located
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One experiment against one system: the verdict and everything behind it."""
+
+    experiment: Experiment
+    path: Path
+    line: int
+    system: str
+    seed: int
+    verdict: RunVerdict
+    expected: Verdict
+    result: RunResult | None = None
+    evidence: Evidence | None = None
+
+    @property
+    def as_expected(self) -> bool:
+        return self.verdict.verdict is self.expected
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.path}::{self.experiment.experiment}[{self.system}]"
+
+    @property
+    def reproduce(self) -> str:
+        return reproduce_command(self.path, self.experiment.experiment, self.system, self.seed)
+
+
+def reproduce_command(path: Path, experiment: str, system: str, seed: int) -> str:
+    return " ".join([
+        "chaos-arena", "run", shlex.quote(str(path)), "--experiment", shlex.quote(experiment),
+        "--system", shlex.quote(system), "--seed", str(seed),
+    ])
+
+
+def expected_verdict(experiment: Experiment, system: str) -> Verdict:
+    """What the experiment expects of this system; `survives` unless it says otherwise."""
+    return EXPECTED_VERDICT[experiment.expect.get(system, Expectation.SURVIVES)]
+
+
+def resolve_systems(loaded: LoadedExperiment) -> list[ResolvedSystem]:
+    """Every system the experiment names, validated; SpecError lists all problems."""
+    resolved: list[ResolvedSystem] = []
+    problems = []
+    for ref in loaded.experiment.systems:
+        try:
+            resolved.append(load_system(ref, loaded.path.parent))
+        except SpecError as error:
+            problems.extend(located(error, loaded.path, loaded.line).diagnostics)
+    if problems:
+        raise SpecError(problems)
+    return resolved
+
+
+def run_one(loaded: LoadedExperiment, system: ResolvedSystem, *,
+            seed: int | None = None) -> Outcome:
+    experiment = loaded.experiment
+    seed = experiment.seed if seed is None else seed
+    expected = expected_verdict(experiment, system.name)
+    command = reproduce_command(loaded.path, experiment.experiment, system.name, seed)
+    try:
+        result = World(experiment, system, seed).run()
+    except SetupError as error:
+        verdict = RunVerdict(Verdict.ERROR, str(error))
+        return Outcome(experiment, loaded.path, loaded.line, system.name, seed, verdict, expected)
+    except ChaosError:
+        raise
+    except Exception as error:
+        raise InternalError(f"{command} crashed: {type(error).__name__}: {error}",
+                            seed=seed) from error
+    evidence, verdict = judge(result, reproduce=command)
+    return Outcome(experiment, loaded.path, loaded.line, system.name, seed, verdict, expected,
+                   result, evidence)
+
+
+def run_all(experiments: list[LoadedExperiment], *, system: str | None = None,
+            seed: int | None = None,
+            started: Callable[[LoadedExperiment, str], None] | None = None) -> Iterator[Outcome]:
+    """Every experiment against each of its systems (or only `system`), in file order."""
+    for loaded in experiments:
+        for resolved in resolve_systems(loaded):
+            if system is not None and resolved.name != system:
+                continue
+            if started is not None:
+                started(loaded, resolved.name)
+            yield run_one(loaded, resolved, seed=seed)
+
+

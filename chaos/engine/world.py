@@ -1,0 +1,257 @@
+"""Build a virtual-time world for one experiment and system, run it, read back the state.
+
+The world wires the AWS models (`chaos.aws`) around the system's handlers, schedules the
+faults and the workload, runs SimPy to the experiment's duration under a `VirtualClock`, and
+reads the final state from moto. It emits data (`RunResult`); it never prints.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from collections.abc import Callable, Generator
+from functools import partial
+from typing import Any
+
+import simpy
+
+from chaos.aws.apigateway import ApiResponse, RestApi
+from chaos.aws.esm import EventSourceMapping
+from chaos.aws.interceptor import routing
+from chaos.aws.lambda_runtime import LambdaService
+from chaos.aws.moto_env import ACCOUNT_ID, REGION, MotoAccount
+from chaos.aws.sqs import Queue
+from chaos.aws.websocket import Connections
+from chaos.engine.result import FinalState, RunResult, Sample
+from chaos.engine.router import Router
+from chaos.faults.registry import fault_types
+from chaos.faults.schedule import FaultSchedule, ScheduledFault
+from chaos.ledger import FaultWindow, Ledger
+from chaos.sim import Streams, VirtualClock, derive_seed, seeded_global_random, wall_clock
+from chaos.spec.experiment import Experiment
+from chaos.spec.system import Architecture, SystemDefinition
+from chaos.systems import ResolvedSystem, environment_handler, load_handler
+from chaos.workload.arrivals import arrival_times
+from chaos.workload.client import Client, Request, request_body
+
+SAMPLES_PER_RUN = 240
+
+
+def build_schedule(experiment: Experiment, streams: Streams) -> FaultSchedule:
+    registry = fault_types()
+    scheduled = []
+    for index, entry in enumerate(experiment.faults):
+        params = entry.params
+        end = experiment.duration if params.duration is None else params.at + params.duration
+        scheduled.append(ScheduledFault(
+            index, registry.get(entry.fault_type), params, params.at,
+            min(end, experiment.duration), streams(f"fault:{index}:{entry.fault_type}"),
+        ))
+    return FaultSchedule(scheduled)
+
+
+class SyncDoor:
+    """API Gateway -> Lambda (proxy integration): the client waits for the function."""
+
+    def __init__(self, api: RestApi, lambdas: LambdaService, function: str) -> None:
+        self.api = api
+        self.lambdas = lambdas
+        self.function = function
+        self.max_wait = api.definition.integration_timeout
+
+    def submit(self, request: Request,
+               attempt: int) -> Generator[simpy.Event, Any, ApiResponse]:
+        event = {
+            "resource": "/orders",
+            "path": "/orders",
+            "httpMethod": "POST",
+            "headers": {"content-type": "application/json"},
+            "body": request.body,
+            "isBase64Encoded": False,
+            "requestContext": {"requestId": f"{request.request_id}-{attempt}", "stage": "prod"},
+        }
+        return self.api.proxy_to_lambda(self.lambdas, self.function, event, request.request_id)
+
+
+class QueueDoor:
+    """API Gateway -> SQS (service integration): the client gets 200 once queued."""
+
+    def __init__(self, api: RestApi, queue: Queue, connections: Connections | None,
+                 env: simpy.Environment) -> None:
+        self.api = api
+        self.queue = queue
+        self.connections = connections
+        self.env = env
+        self.max_wait = 0.0
+
+    def submit(self, request: Request, attempt: int) -> ApiResponse:
+        if self.connections is not None:
+            self.connections.open(request.connection_id, request.request_id, self.env.now)
+        return self.api.send_to_queue(self.queue, request.request_id, request.body)
+
+
+class quiet_collector:  # noqa: N801  (used as `with quiet_collector():`)
+    """Make the cyclic GC cheap during a run: freeze what exists, collect young objects less.
+
+    A run allocates many short-lived objects over a large live heap (moto, botocore); with
+    default thresholds, full collections re-scan that heap and cost ~10% of a run.
+    """
+
+    def __enter__(self) -> None:
+        self._thresholds = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(10_000, 20, 20)
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.set_threshold(*self._thresholds)
+        gc.unfreeze()
+
+
+class World:
+    """One experiment against one system with one seed."""
+
+    def __init__(self, experiment: Experiment, system: ResolvedSystem, seed: int) -> None:
+        self.experiment = experiment
+        self.resolved = system
+        self.system: SystemDefinition = system.definition
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.ledger = Ledger()
+        self.streams = Streams(seed)
+        self.faults = build_schedule(experiment, self.streams)
+        self.queue: Queue | None = None
+        self.dead_letter: Queue | None = None
+        self.samples: list[Sample] = []
+
+    def run(self) -> RunResult:
+        started = wall_clock()
+        duration = self.experiment.duration
+        with (
+            quiet_collector(),
+            VirtualClock(self.env),
+            seeded_global_random(derive_seed(self.seed, "sdk")),
+            MotoAccount(self.system, self.seed) as account,
+        ):
+            lambdas = self._lambdas()
+            connections = self._connections()
+            router = Router(self.env, self.ledger, self.system, self.faults, connections,
+                            self.streams("aws-latency"))
+            with routing(router):
+                door = self._front_door(lambdas, connections)
+                client = Client(self.env, self.ledger, door, self.experiment.workload.client,
+                                self.streams("client"))
+                self.env.process(client.run(self._arrivals()))
+                self._schedule_fault_windows()
+                self.env.process(self._sampler(lambdas))
+                self.env.run(until=duration)
+            final = self._final_state(account)
+        return RunResult(self.experiment, self.system, self.seed, self.ledger, final,
+                         float(duration), wall_clock() - started, self.samples, router.calls)
+
+    # -- assembly ------------------------------------------------------------------------
+
+    def _lambdas(self) -> LambdaService:
+        lambdas = LambdaService(self.env, self.ledger, self.faults, self.system.account,
+                                self.streams("lambda"))
+        for name, function in self.system.functions.items():
+            load_handler(function.handler, self.resolved)  # import errors surface here
+            lambdas.add(name, function,
+                        partial(environment_handler, function.handler, self.resolved))
+        return lambdas
+
+    def _connections(self) -> Connections | None:
+        websocket = self.system.notifications.websocket
+        return Connections(websocket) if websocket is not None else None
+
+    def _front_door(self, lambdas: LambdaService,
+                    connections: Connections | None) -> SyncDoor | QueueDoor:
+        api = RestApi(self.env, self.system.api, self.faults, self.streams("api"))
+        if self.system.architecture is Architecture.SYNC:
+            return SyncDoor(api, lambdas, self.system.entry_function)
+        queue = self._queues()
+        consumer = self.system.consumer
+        assert consumer is not None
+        arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue.name}"
+        EventSourceMapping(self.env, queue, lambdas, consumer, self.faults, arn).start()
+        return QueueDoor(api, queue, connections, self.env)
+
+    def _queues(self) -> Queue:
+        definition = self.system.queue
+        assert definition is not None
+        horizon = self.experiment.duration
+        if definition.dead_letter is not None:
+            dlq = definition.dead_letter
+            self.dead_letter = Queue(self.env, self.ledger, dlq.name, visibility_timeout=30.0,
+                                     retention=dlq.retention, horizon=horizon)
+        self.queue = Queue(
+            self.env, self.ledger, definition.name,
+            visibility_timeout=definition.visibility_timeout, retention=definition.retention,
+            delay=definition.delay, horizon=horizon, dead_letter=self.dead_letter,
+            max_receive_count=definition.dead_letter.max_receive_count
+            if definition.dead_letter else None,
+        )
+        return self.queue
+
+    def _arrivals(self) -> list[tuple[float, Request]]:
+        workload = self.experiment.workload
+        times = arrival_times(workload, self.experiment.duration, self.streams("arrivals"))
+        poison_draw = self.streams("poison")
+        width = max(6, len(str(len(times))))
+        arrivals = []
+        for index, at in enumerate(times, start=1):
+            request_id = f"r{index:0{width}d}"
+            poison = poison_draw.random() < workload.poison
+            connection_id = f"c{index:0{width}d}"
+            body = request_body(request_id, poison, connection_id, workload.payload_size)
+            arrivals.append((at, Request(request_id, poison, body, connection_id)))
+        return arrivals
+
+    def _schedule_fault_windows(self) -> None:
+        for scheduled in self.faults.faults:
+            self._at(scheduled.start, self._window_marker(scheduled, "start"))
+            if scheduled.end < self.experiment.duration:
+                self._at(scheduled.end, self._window_marker(scheduled, "end"))
+
+    def _window_marker(self, scheduled: ScheduledFault, phase: str) -> Callable[[], None]:
+        def mark() -> None:
+            self.ledger.append(FaultWindow(self.env.now, scheduled.index, scheduled.fault.name,
+                                           scheduled.params.target or "", phase))
+
+        return mark
+
+    def _at(self, when: float, action: Callable[[], None]) -> None:
+        timer = self.env.timeout(when)
+        timer.callbacks.append(lambda _event: action())
+
+    def _sampler(self, lambdas: LambdaService) -> Generator[simpy.Event, Any, None]:
+        every = self.experiment.duration / SAMPLES_PER_RUN
+        while True:
+            queue, dlq = self.queue, self.dead_letter
+            self.samples.append(Sample(
+                self.env.now,
+                queue.visible if queue else 0,
+                queue.in_flight if queue else 0,
+                len(dlq.live) if dlq else 0,
+                sum(f.in_use for f in lambdas.functions.values()),
+            ))
+            yield self.env.timeout(every)
+
+    # -- the final read ------------------------------------------------------------------
+
+    def _final_state(self, account: MotoAccount) -> FinalState:
+        effects = self.system.effects
+        counts, anonymous = account.effects(effects.table, effects.request_id_attribute)
+        return FinalState(
+            effects=dict(sorted(counts.items())),
+            anonymous_effects=anonymous,
+            dead_letter=tuple(m.request_id for m in self.dead_letter.live.values())
+            if self.dead_letter else (),
+            queued=tuple(m.request_id for m in self.queue.live.values()) if self.queue else (),
+        )
+
+
+def run(experiment: Experiment, system: ResolvedSystem, *, seed: int | None = None) -> RunResult:
+    """Run one experiment against one system; the experiment's seed unless one is given."""
+    return World(experiment, system, experiment.seed if seed is None else seed).run()
+
+

@@ -1,0 +1,68 @@
+"""Scheduled faults: which are active at a virtual instant, and with what intensity.
+
+Each scheduled fault gets its own seeded random stream, so adding a fault to an experiment
+does not change the draws of the others.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from chaos.faults.base import Fault, FaultParams
+
+F = TypeVar("F", bound=Fault)
+
+
+@dataclass
+class ScheduledFault:
+    """One fault of an experiment, placed in time."""
+
+    index: int
+    fault: Fault
+    params: FaultParams
+    start: float
+    end: float
+    draw: random.Random = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        target = f" on {self.params.target}" if self.params.target else ""
+        return f"{self.fault.name}{target}"
+
+    def active(self, now: float) -> bool:
+        return self.start <= now < self.end
+
+    def intensity(self, now: float) -> float:
+        """1.0, or the current step of the ramp: `start` rising to 1.0 in equal steps."""
+        ramp = self.params.ramp
+        if ramp is None:
+            return 1.0
+        step_length = (self.end - self.start) / ramp.steps
+        step = min(int((now - self.start) / step_length), ramp.steps - 1)
+        return ramp.start + (1.0 - ramp.start) * step / (ramp.steps - 1)
+
+    def applies_to(self, target: str | None) -> bool:
+        return self.params.target is None or target is None or self.params.target == target
+
+
+class FaultSchedule:
+    """The faults of one run, queried by injection point (fault base class) and target."""
+
+    def __init__(self, faults: Sequence[ScheduledFault]) -> None:
+        self.faults = list(faults)
+
+    def active(self, kind: type[F], now: float,
+               target: str | None = None) -> Iterator[tuple[ScheduledFault, F]]:
+        for scheduled in self.faults:
+            fault = scheduled.fault
+            if isinstance(fault, kind) and scheduled.active(now) and scheduled.applies_to(target):
+                yield scheduled, fault
+
+    def of_kind(self, kind: type[Fault]) -> list[ScheduledFault]:
+        return [s for s in self.faults if isinstance(s.fault, kind)]
+
+    def __bool__(self) -> bool:
+        return bool(self.faults)

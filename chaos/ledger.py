@@ -1,0 +1,210 @@
+"""The ledger: an append-only history of everything that happened to every request.
+
+Records are small named tuples (one class per kind), appended in virtual-time order by the
+AWS models and the client. The canonical serialisation, and so `digest()`, depends only on
+the records: the same experiment and seed give the same digest in any process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+
+class Sent(NamedTuple):
+    """The client sent an attempt of a request."""
+
+    t: float
+    request_id: str
+    attempt: int
+    poison: bool
+
+
+class Responded(NamedTuple):
+    """The client got an answer (status 0: it gave up waiting) for an attempt."""
+
+    t: float
+    request_id: str
+    attempt: int
+    status: int
+    stage: str
+    """Where the answer came from: ok, api_throttle, lambda_throttle, function_error,
+    integration_timeout, enqueue_error, client_timeout, or handler (its own status)."""
+
+
+class Enqueued(NamedTuple):
+    t: float
+    request_id: str
+    message_id: str
+    queue: str
+
+
+class Received(NamedTuple):
+    t: float
+    request_id: str
+    message_id: str
+    receive_count: int
+
+
+class Deleted(NamedTuple):
+    t: float
+    request_id: str
+    message_id: str
+
+
+class DeleteMissed(NamedTuple):
+    """A delete that left a stored copy behind (sqs.duplicate_delivery), or a stale handle."""
+
+    t: float
+    request_id: str
+    message_id: str
+    reason: str
+
+
+class DeadLettered(NamedTuple):
+    t: float
+    request_id: str
+    message_id: str
+    receive_count: int
+
+
+class Expired(NamedTuple):
+    """Retention ran out: SQS deleted the message silently."""
+
+    t: float
+    request_id: str
+    message_id: str
+    queue: str
+
+
+class Throttled(NamedTuple):
+    """Lambda rejected an invocation (429); the function never ran."""
+
+    t: float
+    function: str
+    request_ids: tuple[str, ...]
+    reason: str
+
+
+class Invoked(NamedTuple):
+    t: float
+    invocation_id: str
+    function: str
+    request_ids: tuple[str, ...]
+    cold: bool
+
+
+class InvocationEnded(NamedTuple):
+    t: float
+    invocation_id: str
+    function: str
+    outcome: str
+    """ok, error or timeout."""
+    detail: str
+    reported_failures: tuple[str, ...]
+    """Partial batch response: the message ids the function reported as failed."""
+
+
+class AwsCalled(NamedTuple):
+    """One HTTP-level AWS call from a handler (each SDK retry is its own record)."""
+
+    t: float
+    invocation_id: str
+    request_id: str
+    service: str
+    operation: str
+    target: str
+    outcome: str
+    """ok, or the error code the handler's SDK saw (ProvisionedThroughputExceededException...)."""
+    injected: bool
+
+
+class Notified(NamedTuple):
+    t: float
+    request_id: str
+    connection_id: str
+    outcome: str
+    """delivered, or gone (410: the connection had closed)."""
+
+
+class FaultWindow(NamedTuple):
+    t: float
+    index: int
+    fault: str
+    target: str
+    phase: str
+    """start or end."""
+
+
+Record = (
+    Sent | Responded | Enqueued | Received | Deleted | DeleteMissed | DeadLettered | Expired
+    | Throttled | Invoked | InvocationEnded | AwsCalled | Notified | FaultWindow
+)
+RECORD_TYPES: tuple[type[Any], ...] = (
+    Sent, Responded, Enqueued, Received, Deleted, DeleteMissed, DeadLettered, Expired,
+    Throttled, Invoked, InvocationEnded, AwsCalled, Notified, FaultWindow,
+)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+KIND: dict[type[Any], str] = {cls: _snake(cls.__name__) for cls in RECORD_TYPES}
+"""The `kind` of each record class in serialised form (`dead_lettered`, `aws_called`...)."""
+
+R = TypeVar("R")
+
+
+class Ledger:
+    """Append-only list of records."""
+
+    def __init__(self) -> None:
+        self._records: list[Record] = []
+        self.append = self._records.append
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def of(self, kind: type[R]) -> Iterator[R]:
+        """The records of one kind, in order."""
+        return (r for r in self._records if type(r) is kind)  # type: ignore[misc]
+
+    def canonical(self) -> list[list[Any]]:
+        return [[KIND[type(r)], *r] for r in self._records]
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON of every record."""
+        payload = json.dumps(self.canonical(), separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def write_jsonl(self, path: Path) -> None:
+        """One JSON object per line, fields named; written whole or not at all."""
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        with tmp.open("w", encoding="utf-8") as out:
+            for record in self._records:
+                out.write(json.dumps(as_dict(record), separators=(",", ":")))
+                out.write("\n")
+        tmp.replace(path)
+
+
+def as_dict(record: Record) -> dict[str, Any]:
+    return {"kind": KIND[type(record)], **record._asdict()}
+
+
+def request_history(records: Iterable[Record], request_id: str) -> list[Record]:
+    """Every record that mentions one request, in order."""
+    out: list[Record] = []
+    for record in records:
+        if getattr(record, "request_id", None) == request_id or request_id in getattr(
+            record, "request_ids", ()
+        ):
+            out.append(record)
+    return out

@@ -1,0 +1,93 @@
+"""The JSON journal: one document per experiment and system, with stable keys.
+
+Keys (DESIGN.md section 6): experiment, system, seed, verdict, expected, as_expected,
+counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus source,
+reason, reproduce and ledger_records. Files are written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from chaos.checks.accounting import percentile
+from chaos.engine.runner import Outcome
+
+JOURNAL_VERSION = 1
+
+
+def journal(outcome: Outcome) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "journal_version": JOURNAL_VERSION,
+        "experiment": outcome.experiment.experiment,
+        "system": outcome.system,
+        "seed": outcome.seed,
+        "source": f"{outcome.path}:{outcome.line}",
+        "verdict": outcome.verdict.verdict.value,
+        "expected": outcome.expected.value,
+        "as_expected": outcome.as_expected,
+        "reason": outcome.verdict.reason,
+        "reproduce": outcome.reproduce,
+        "counts": {},
+        "assertions": [
+            {"name": r.name, "status": r.status.value, "passed": r.passed, "detail": r.detail,
+             "finding": r.finding.render() if r.finding else None}
+            for r in outcome.verdict.results
+        ],
+        "latency": {"p50": None, "p95": None, "p99": None},
+        "acceptance_latency": {"p50": None, "p95": None, "p99": None},
+        "ledger_digest": None,
+        "ledger_records": 0,
+        "aws_calls": 0,
+        "simulated_seconds": None,
+        "wall_seconds": None,
+    }
+    if outcome.result is not None and outcome.evidence is not None:
+        result, accounting = outcome.result, outcome.evidence.accounting
+        healthy = [f for f in accounting.requests.values() if not f.poison]
+        document["counts"] = accounting.counts()
+        document["latency"] = _quantiles([f.completion_latency for f in healthy])
+        document["acceptance_latency"] = _quantiles([f.acceptance_latency for f in healthy])
+        document["ledger_digest"] = result.ledger.digest()
+        document["ledger_records"] = len(result.ledger)
+        document["aws_calls"] = result.aws_calls
+        document["simulated_seconds"] = result.simulated_seconds
+        document["wall_seconds"] = round(result.wall_seconds, 3)
+    return document
+
+
+def _quantiles(values: list[float | None]) -> dict[str, float | None]:
+    present = [v for v in values if v is not None]
+    out: dict[str, float | None] = {}
+    for label, fraction in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+        value = percentile(present, fraction)
+        out[label] = None if value is None else round(value, 6)
+    return out
+
+
+def journal_name(outcome: Outcome) -> str:
+    return f"{outcome.experiment.experiment}.{outcome.system}"
+
+
+def write_journal(outcome: Outcome, directory: Path, *, ledger: bool = True) -> Path:
+    """Write `<experiment>.<system>.json` (and its `.ledger.jsonl`) into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{journal_name(outcome)}.json"
+    write_atomically(path, json.dumps(journal(outcome), indent=2, sort_keys=False) + "\n")
+    if ledger and outcome.result is not None:
+        outcome.result.ledger.write_jsonl(directory / f"{journal_name(outcome)}.ledger.jsonl")
+    return path
+
+
+def write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
