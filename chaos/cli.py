@@ -10,8 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chaos.errors import InternalError, SetupError, SpecError
+from chaos.errors import ChaosError, InternalError, SetupError, SpecError
+
+if TYPE_CHECKING:
+    from chaos.report.data import RunSummary
+    from chaos.spec.loader import LoadedExperiment
+    from chaos.systems import ResolvedSystem
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -33,14 +39,56 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, metavar="N", help="override every experiment's seed")
     run.add_argument("--journal", type=Path, metavar="DIR",
                      help="write one JSON journal (and ledger) per experiment and system")
+    run.add_argument("--report", action="append", metavar="KINDS",
+                     help="terminal (default), markdown, svg, html or none; comma-separated "
+                          "or repeated. Markdown is also appended to $GITHUB_STEP_SUMMARY")
+    run.add_argument("--reports-dir", type=Path, default=Path("reports"), metavar="DIR",
+                     help="where markdown, svg and html reports go (default: reports)")
+    run.add_argument("--fail-on", choices=("unexpected", "any-failure"), default="unexpected",
+                     help="exit 1 when a verdict is not the expected one (default), or when "
+                          "any system did not survive, expected or not")
     run.set_defaults(handler=command_run)
+    add_spec_commands(commands)
     return parser
 
 
 def command_run(args: argparse.Namespace) -> int:
-    from chaos.engine.runner import run_all
-    from chaos.report.journal import write_journal
-    from chaos.report.summary import summary_lines, totals_line
+    """Run, show progress on a terminal, then the report; exit codes in the module doc.
+
+    A run whose verdict is `error` (its handlers could not even be imported) exits 2, like
+    an invalid experiment: nothing was judged.
+    """
+    from rich.console import Console
+
+    from chaos.engine.runner import run_one
+    from chaos.report.kinds import parse_kinds
+    from chaos.report.progress import RunProgress
+    from chaos.report.session import ReportSession
+
+    try:
+        kinds = parse_kinds(args.report or ["terminal"])
+    except ValueError as error:
+        raise SetupError(f"--report: {error}") from None
+    plan = _run_plan(args)
+    session = ReportSession(kinds, reports_dir=args.reports_dir, journal=args.journal)
+    try:
+        with RunProgress(Console(stderr=True), len(plan)) as progress:
+            for loaded, system in plan:
+                task, update = progress.start(f"{loaded.experiment.experiment}[{system.name}]")
+                session.add(run_one(loaded, system, seed=args.seed, progress=update))
+                progress.finish(task)
+        session.finish(Console())
+    except (ChaosError, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        raise InternalError(f"chaos-arena run failed: {type(error).__name__}: {error}",
+                            seed=args.seed) from error
+    return _run_exit_code(session.summaries, fail_on=args.fail_on)
+
+
+def _run_plan(args: argparse.Namespace) -> list[tuple[LoadedExperiment, ResolvedSystem]]:
+    """Every (experiment, system) to run, validated before anything runs."""
+    from chaos.engine.runner import resolve_systems
     from chaos.spec.loader import load_paths
 
     experiments = load_paths(args.paths)
@@ -48,18 +96,186 @@ def command_run(args: argparse.Namespace) -> int:
         experiments = [e for e in experiments if e.experiment.experiment == args.experiment]
         if not experiments:
             raise SetupError(f"no experiment named {args.experiment!r} in the given paths")
-    outcomes = []
-    for outcome in run_all(experiments, system=args.system, seed=args.seed):
-        outcomes.append(outcome)
-        for line in summary_lines([outcome]):
-            print(line, flush=True)
-        if args.journal is not None:
-            write_journal(outcome, args.journal)
-    if not outcomes:
+    plan = [(loaded, system) for loaded in experiments for system in resolve_systems(loaded)
+            if args.system is None or system.name == args.system]
+    if not plan:
         raise SetupError("nothing to run: no experiment matched"
                          + (f" system {args.system!r}" if args.system else ""))
-    print(totals_line(outcomes))
-    return EXIT_OK if all(o.as_expected for o in outcomes) else EXIT_UNEXPECTED
+    return plan
+
+
+def _run_exit_code(summaries: Sequence[RunSummary], *, fail_on: str) -> int:
+    if any(s.verdict == "error" for s in summaries):
+        return EXIT_INVALID
+    if any(not s.as_expected for s in summaries):
+        return EXIT_UNEXPECTED
+    if fail_on == "any-failure" and any(s.verdict != "survived" for s in summaries):
+        return EXIT_UNEXPECTED
+    return EXIT_OK
+
+
+def add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The commands about experiment files: validate, schema, list, new."""
+    validate = commands.add_parser(
+        "validate", help="check experiment files and report every problem as file:line:col")
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                          help="experiment files, or directories searched for *.chaos.yaml")
+    validate.add_argument("--no-import", dest="import_handlers", action="store_false",
+                          help="do not import the systems' handlers (imports run their code)")
+    validate.set_defaults(handler=command_validate)
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema (draft 2020-12) of experiment files, for editors")
+    schema.add_argument("--output", "-o", type=Path, metavar="FILE",
+                        help="write the schema to FILE instead of printing it")
+    schema.add_argument("--system", action="store_true",
+                        help="the schema of system definition files instead")
+    schema.set_defaults(handler=command_schema)
+    listing = commands.add_parser(
+        "list", help="list experiments, systems, fault types and assertions")
+    listing.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                         help="where to look for experiments (default: ./experiments)")
+    listing.set_defaults(handler=command_list)
+    new = commands.add_parser("new", help="write a commented experiment file to start from")
+    new.add_argument("name", metavar="NAME",
+                     help="the experiment's name: lower-case letters, digits, '-' and '_'")
+    new.add_argument("--dir", type=Path, default=Path(), metavar="DIR",
+                     help="where to write NAME.chaos.yaml (default: the current directory)")
+    new.add_argument("--schema", metavar="PATH_OR_URL",
+                     help="add a '# yaml-language-server: $schema=...' line pointing there")
+    new.set_defaults(handler=command_new)
+
+
+def command_validate(args: argparse.Namespace) -> int:
+    """Every problem of every file, compiler style; exit 0 when all are valid, 2 otherwise."""
+    from chaos.spec.loader import experiment_files, load_file
+    from chaos.spec.semantics import SystemResolver
+
+    files = experiment_files(args.paths)
+    if not files:
+        raise SetupError("no experiment files (*.chaos.yaml) under "
+                         + ", ".join(str(p) for p in args.paths))
+    resolver = SystemResolver(import_handlers=args.import_handlers)
+    count = 0
+    errors: list[SpecError] = []
+    for path in files:
+        try:
+            count += len(load_file(path, resolver=resolver))
+        except SpecError as error:
+            errors.append(error)
+    problems = list(dict.fromkeys(d for error in errors for d in error.diagnostics))
+    if not problems:
+        verb = "is" if count == 1 else "are"
+        print(f"{_plural(count, 'experiment')} in {_plural(len(files), 'file')} {verb} valid")
+        return EXIT_OK
+    print(SpecError(problems).render())
+    print(f"chaos-arena: {_plural(len(problems), 'problem')} in {len(errors)} of "
+          f"{_plural(len(files), 'file')}")
+    return EXIT_INVALID
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def command_schema(args: argparse.Namespace) -> int:
+    """The JSON Schema, to stdout or to --output."""
+    import json
+
+    from chaos.spec.schema import experiment_schema, system_schema
+
+    text = json.dumps(system_schema() if args.system else experiment_schema(), indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise SetupError(f"cannot write {args.output}: {error.strerror}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def command_list(args: argparse.Namespace) -> int:
+    """Experiments under the paths, then systems, fault types and assertions."""
+    from chaos.checks.registry import assertion_types
+    from chaos.faults.registry import fault_types
+
+    paths = args.paths or [Path("experiments")]
+    print("Experiments")
+    for line in _experiment_lines(paths):
+        print(f"  {line}")
+    print("Systems")
+    print(_table(_system_rows()))
+    print("Fault types")
+    print(_table([(name, fault.summary) for name, fault in fault_types()]))
+    print("Assertions")
+    print(_table([(name, assertion.summary) for name, assertion in assertion_types()]))
+    return EXIT_OK
+
+
+def _experiment_lines(paths: list[Path]) -> list[str]:
+    from chaos.spec.loader import experiment_files, load_file
+
+    files = [p for p in experiment_files(paths) if p.exists()]
+    if not files:
+        return [f"(none under {', '.join(str(p) for p in paths)})"]
+    lines = []
+    for path in files:
+        try:
+            loaded = load_file(path)
+        except SpecError as error:
+            lines.append(f"{path}: invalid, {_plural(len(error.diagnostics), 'problem')} "
+                         f"(see chaos-arena validate {path})")
+            continue
+        for item in loaded:
+            experiment = item.experiment
+            systems = ", ".join(experiment.system_names())
+            lines.append(f"{item.path}:{item.line}  {experiment.experiment}  [{systems}]  "
+                         f"{_first_sentence(experiment.description)}".rstrip())
+    return lines
+
+
+def _system_rows() -> list[tuple[str, str]]:
+    from chaos.spec.semantics import read_definition
+    from chaos.systems import system_registry
+
+    rows = []
+    for name, path in system_registry():
+        definition = read_definition(path)
+        about = definition.description if definition is not None else f"invalid: {path}"
+        rows.append((name, _first_sentence(about)))
+    return rows
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    width = max((len(name) for name, _ in rows), default=0)
+    return "\n".join(f"  {name.ljust(width)}  {about}" for name, about in rows)
+
+
+def command_new(args: argparse.Namespace) -> int:
+    """Write NAME.chaos.yaml from the commented template; never overwrite."""
+    from chaos.spec.scaffold import experiment_template, valid_name
+
+    if not valid_name(args.name):
+        raise SetupError(f"{args.name!r} cannot name an experiment: use lower-case letters, "
+                         "digits, '-' and '_', starting with a letter or digit")
+    target = args.dir / f"{args.name}.chaos.yaml"
+    if target.exists():
+        raise SetupError(f"{target} already exists; not overwriting it")
+    try:
+        args.dir.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as handle:
+            handle.write(experiment_template(args.name, schema=args.schema))
+    except OSError as error:
+        raise SetupError(f"cannot write {target}: {error.strerror}") from None
+    print(f"created {target}")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -133,7 +133,8 @@ class Notified(NamedTuple):
 
 class FaultWindow(NamedTuple):
     t: float
-    index: int
+    fault_index: int
+    """The fault's position in the experiment's `faults:` list."""
     fault: str
     target: str
     phase: str
@@ -175,7 +176,7 @@ class Ledger:
 
     def of(self, kind: type[R]) -> Iterator[R]:
         """The records of one kind, in order."""
-        return (r for r in self._records if type(r) is kind)  # type: ignore[misc]
+        return (r for r in self._records if type(r) is kind)
 
     def canonical(self) -> list[list[Any]]:
         return [[KIND[type(r)], *r] for r in self._records]

@@ -40,7 +40,7 @@ def _register_reference_systems() -> None:
 
 
 def system_registry() -> Registry[Path]:
-    if "sync" not in SYSTEMS._items:  # noqa: SLF001  (first use: add the built-ins)
+    if "sync" not in SYSTEMS._items:
         _register_reference_systems()
     return SYSTEMS
 
@@ -122,7 +122,7 @@ def load_handler(reference: str, system: ResolvedSystem) -> Callable[[Any, Any],
     with import_paths(Path.cwd(), system.import_root):
         try:
             module = importlib.import_module(module_name)
-        except Exception as error:  # noqa: BLE001  (any import failure is the user's to fix)
+        except Exception as error:
             raise SetupError(
                 f"cannot import handler {reference!r} of system {system.name!r} "
                 f"({system.source}): {type(error).__name__}: {error}"

@@ -12,7 +12,7 @@ import json
 import random
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import simpy
 
@@ -21,7 +21,7 @@ from chaos.aws.sqs import Queue
 from chaos.faults.base import EnqueueFault
 from chaos.faults.schedule import FaultSchedule
 from chaos.sim.bucket import TokenBucket
-from chaos.spec.system import ApiDef
+from chaos.spec.system import ApiDef, LatencyModel
 
 INTERNAL_ERROR = '{"message": "Internal server error"}'
 TIMED_OUT = '{"message": "Endpoint request timed out"}'
@@ -60,18 +60,23 @@ class RestApi:
         rejected = self.admit()
         if rejected is not None:
             return rejected
+        yield self.env.timeout(self._latency(self.definition.latency))
         invocation = self.env.process(lambdas.invoke(function, event, (request_id,)))
         yield invocation | self.env.timeout(self.definition.integration_timeout)
         if not invocation.triggered:
             # The function keeps running (and may still commit): a phantom success.
             return ApiResponse(504, TIMED_OUT, "integration_timeout")
-        return _proxy_response(invocation.value)
+        result = cast(InvocationResult, invocation.value)
+        return _proxy_response(result)
 
-    def send_to_queue(self, queue: Queue, request_id: str, body: str) -> ApiResponse:
+    def send_to_queue(self, queue: Queue, request_id: str,
+                      body: str) -> Generator[simpy.Event, Any, ApiResponse]:
         """AWS service integration (SQS SendMessage): 200 once the message is queued."""
         rejected = self.admit()
         if rejected is not None:
             return rejected
+        yield self.env.timeout(self._latency(self.definition.latency) +
+                               self._latency(queue.latency))
         delay = 0.0
         now = self.env.now
         for scheduled, fault in self.faults.active(EnqueueFault, now, queue.name):
@@ -85,6 +90,10 @@ class RestApi:
         return ApiResponse(200, json.dumps({"MessageId": message.message_id}), "ok")
 
 
+    def _latency(self, model: LatencyModel) -> float:
+        return model.base + self.draw.random() * model.jitter
+
+
 def _proxy_response(result: InvocationResult) -> ApiResponse:
     if result.outcome == "throttled":
         return ApiResponse(500, INTERNAL_ERROR, "lambda_throttle")
@@ -95,5 +104,9 @@ def _proxy_response(result: InvocationResult) -> ApiResponse:
     if not isinstance(status, int) or not 100 <= status <= 599:
         # A proxy integration needs {"statusCode": int, ...}; anything else is a 502.
         return ApiResponse(502, INTERNAL_ERROR, "function_error")
-    body = payload.get("body", "")
-    return ApiResponse(status, body if isinstance(body, str) else json.dumps(body), "handler")
+    body = payload.get("body")
+    if body is not None and not isinstance(body, str):
+        # The body must be a string (JSON.stringify'd): an object is a malformed response
+        # (Knowledge Center malformed-502-api-gateway).
+        return ApiResponse(502, INTERNAL_ERROR, "function_error")
+    return ApiResponse(status, body or "", "handler")

@@ -43,8 +43,17 @@ class TableCapacity:
         shape = self._wanted_shape(now)
         if shape != self._shape:
             self._shape = shape
-            self.bucket.reshape(now, *shape)
+            # Reshaped lazily, at the first write after the change, but from when it changed:
+            # capacity that came back at a window's end refills from then, not from now.
+            self.bucket.reshape(self._changed_at(now), *shape)
         return self.bucket.take(now, units)
+
+    def _changed_at(self, now: float) -> float:
+        """The latest edge of a capacity-cutting window at or before `now`."""
+        edges = [edge for scheduled in self.faults.of_kind(CapacityFault)
+                 if scheduled.applies_to(self.name)
+                 for edge in (scheduled.start, scheduled.end) if edge <= now]
+        return max(edges, default=now)
 
     def _wanted_shape(self, now: float) -> tuple[float, float]:
         capacity: float | None = None

@@ -17,6 +17,7 @@ Faithful to ../shared/reference/aws-semantics.md §4:
 
 from __future__ import annotations
 
+import random
 from collections.abc import Generator, Sequence
 from typing import Any
 
@@ -36,13 +37,15 @@ _SCALE_TICK = 1.0
 
 class EventSourceMapping:
     def __init__(self, env: simpy.Environment, queue: Queue, lambdas: LambdaService,
-                 definition: ConsumerDef, faults: FaultSchedule, queue_arn: str) -> None:
+                 definition: ConsumerDef, faults: FaultSchedule, queue_arn: str,
+                 draw: random.Random) -> None:
         self.env = env
         self.queue = queue
         self.lambdas = lambdas
         self.definition = definition
         self.faults = faults
         self.queue_arn = queue_arn
+        self.draw = draw
         cap = definition.scaling.maximum
         if definition.maximum_concurrency is not None:
             cap = min(cap, definition.maximum_concurrency)
@@ -92,6 +95,8 @@ class EventSourceMapping:
                     deliveries += self.queue.receive(self.definition.batch_size - len(deliveries))
                 self.busy += 1
                 try:
+                    latency = self.queue.latency
+                    yield self.env.timeout(latency.base + self.draw.random() * latency.jitter)
                     yield from self._process(deliveries)
                 finally:
                     self.busy -= 1

@@ -53,7 +53,7 @@ def _routed(moto_call: Any) -> Any:
                  **kwargs: Any) -> AWSResponse | None:
         fiber = current_fiber()
         if fiber is None or not _routers:
-            return moto_call(stubber, event_name, request, **kwargs)  # type: ignore[no-any-return]
+            return moto_call(stubber, event_name, request, **kwargs)
         if fiber.killed:
             raise Killed
         router = _routers[-1]
@@ -84,10 +84,10 @@ def install() -> None:
     if not any(entry[0] == "before-send" and isinstance(entry[1], BotocoreStubber)
                for entry in BUILTIN_HANDLERS):
         raise InternalError("moto's botocore stubber is not in botocore's BUILTIN_HANDLERS")
-    BotocoreStubber.__call__ = _routed(BotocoreStubber.__call__)
+    BotocoreStubber.__call__ = _routed(BotocoreStubber.__call__)  # type: ignore[method-assign]
 
 
-class routing:  # noqa: N801  (used as `with routing(router):`)
+class routing:
     """Context manager: handler calls go to `router` while the block runs."""
 
     def __init__(self, router: CallRouter) -> None:

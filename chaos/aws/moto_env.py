@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Mapping
+from functools import cache
 from types import TracebackType
 from typing import Any
 
@@ -52,6 +53,17 @@ def run_environment(system: SystemDefinition) -> dict[str, str]:
     return env
 
 
+@cache
+def _run_session() -> boto3.Session:
+    """The default boto3 session during runs: one per process, made after moto's import.
+
+    A session made before moto was imported would not route to moto; a fresh session per run
+    would reload every service model (~50 ms). Credentials and region come from the run's
+    environment variables each time a client is made.
+    """
+    return boto3.Session()
+
+
 class MotoAccount:
     """Context manager: moto started, environment set, the system's tables created."""
 
@@ -65,11 +77,12 @@ class MotoAccount:
 
     def __enter__(self) -> MotoAccount:
         self._set_environment(run_environment(self.system))
-        self._saved_session = boto3.DEFAULT_SESSION
-        boto3.DEFAULT_SESSION = None
         mock_random.seed(self.seed)
-        self._mock = mock_aws()
+        # moto would swap in a fresh default session; the run manages its own instead.
+        self._mock = mock_aws(config={"core": {"reset_boto3_session": False}})
         self._mock.start()
+        self._saved_session = boto3.DEFAULT_SESSION
+        boto3.DEFAULT_SESSION = _run_session()
         self._client = boto3.client("dynamodb", region_name=REGION)
         for name, table in self.system.tables.items():
             self._create_table(name, table)

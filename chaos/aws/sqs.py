@@ -19,10 +19,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 
 import simpy
 
-from chaos.ledger import DeadLettered, DeleteMissed, Deleted, Enqueued, Expired, Ledger, Received
+from chaos.ledger import DeadLettered, Deleted, DeleteMissed, Enqueued, Expired, Ledger, Received
+from chaos.spec.system import LatencyModel
 
 
 class State(Enum):
@@ -70,7 +72,8 @@ class Queue:
     def __init__(self, env: simpy.Environment, ledger: Ledger, name: str, *,
                  visibility_timeout: float, retention: float, horizon: float,
                  delay: float = 0.0, dead_letter: Queue | None = None,
-                 max_receive_count: int | None = None) -> None:
+                 max_receive_count: int | None = None,
+                 latency: LatencyModel | None = None) -> None:
         self.env = env
         self.ledger = ledger
         self.name = name
@@ -79,8 +82,12 @@ class Queue:
         self.delay = delay
         self.dead_letter = dead_letter
         self.max_receive_count = max_receive_count
+        self.latency = latency or LatencyModel(base=0.0, jitter=0.0)
+        """Of one SendMessage or ReceiveMessage call, applied by the callers."""
         self._horizon = horizon
         self._visible: deque[Message] = deque()
+        """Visible messages in order; ones gone while visible are dropped lazily at receive."""
+        self._visible_count = 0
         self._waiters: deque[simpy.Event] = deque()
         self._ids = itertools.count(1)
         self.live: dict[str, Message] = {}
@@ -114,7 +121,7 @@ class Queue:
 
     @property
     def visible(self) -> int:
-        return len(self._visible)
+        return self._visible_count
 
     def receive(self, max_messages: int) -> list[Delivery]:
         """Up to `max_messages` visible messages, each made invisible for the timeout."""
@@ -131,20 +138,23 @@ class Queue:
             message.receive_count += 1
             message.receipt += 1
             message.state = State.IN_FLIGHT
+            self._visible_count -= 1
             self.in_flight += 1
             receipt = message.receipt
             self.ledger.append(Received(now, message.request_id, message.message_id,
                                         message.receive_count))
-            self._after(self.visibility_timeout, lambda m=message, r=receipt: self._reappear(m, r))
+            self._after(self.visibility_timeout, partial(self._reappear, message, receipt))
             deliveries.append(Delivery(message, receipt, message.receive_count))
         return deliveries
 
     def delete(self, delivery: Delivery, *, miss: bool = False) -> bool:
         """Delete a received message. A stale receipt (the message was received again since)
-        or an injected miss leaves it in place, to be delivered again (at-least-once)."""
+        or an injected miss leaves it in place, to be delivered again (at-least-once). The
+        latest receipt deletes even after the visibility timeout, while nobody has received
+        the message again (API_DeleteMessage: "the most recently received receipt handle")."""
         message = delivery.message
         now = self.env.now
-        if message.state is not State.IN_FLIGHT or message.receipt != delivery.receipt:
+        if message.receipt != delivery.receipt or self.live.get(message.message_id) is not message:
             if message.state is not State.GONE:
                 self.ledger.append(DeleteMissed(now, message.request_id, message.message_id,
                                                 "stale_receipt"))
@@ -178,6 +188,7 @@ class Queue:
         if message.state is State.GONE or message.receipt != receipt:
             return
         message.state = State.VISIBLE
+        self._visible_count += 1
         self._visible.append(message)
         while self._waiters:
             waiter = self._waiters.popleft()
@@ -203,6 +214,8 @@ class Queue:
     def _gone(self, message: Message) -> None:
         if message.state is State.IN_FLIGHT:
             self.in_flight -= 1
+        elif message.state is State.VISIBLE:
+            self._visible_count -= 1
         message.state = State.GONE
         del self.live[message.message_id]
 

@@ -34,7 +34,7 @@ def finding(title: str, failures: Sequence[RequestFacts], evidence: Evidence, *,
         Sample(f.request_id, tuple(describe(r) for r in evidence.history(f.request_id)))
         for f in failures[:MAX_SAMPLES]
     )
-    return Finding(title, causes, samples, tuple(w.label for w in evidence.windows),
+    return Finding(title, causes, samples, tuple(w.label for w in evidence.applicable_windows),
                    evidence.reproduce)
 
 
@@ -73,7 +73,7 @@ class EventualCompletion(Assertion):
             return AssertionResult(self.name, Status.INCONCLUSIVE,
                                    "no healthy request was accepted")
         end = evidence.result.simulated_seconds
-        last_fault = max((w.end for w in evidence.windows), default=0.0)
+        last_fault = max((w.end for w in evidence.applicable_windows), default=0.0)
         late, undecided = [], 0
         for facts in accepted:
             start = facts.acknowledged_at if params.after == "acceptance" else \
@@ -268,5 +268,5 @@ class DatabaseProtected(Assertion):
         if throttled <= params.max_throttles:
             return AssertionResult(self.name, Status.PASSED, detail)
         return AssertionResult(self.name, Status.FAILED, detail, Finding(
-            detail, active_faults=tuple(w.label for w in evidence.windows),
+            detail, active_faults=tuple(w.label for w in evidence.applicable_windows),
             reproduce=evidence.reproduce))

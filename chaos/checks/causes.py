@@ -8,7 +8,15 @@ from collections.abc import Iterable
 
 from chaos.checks.accounting import RequestFacts
 from chaos.checks.evidence import Evidence
-from chaos.ledger import AwsCalled, InvocationEnded, Received, Record, Responded, Throttled
+from chaos.ledger import (
+    AwsCalled,
+    InvocationEnded,
+    Received,
+    Record,
+    Responded,
+    Sent,
+    Throttled,
+)
 
 THROTTLE_CODES = frozenset({
     "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
@@ -24,18 +32,25 @@ _STAGES = {
 
 
 def cause(facts: RequestFacts, evidence: Evidence) -> str:
-    """One phrase for why this request failed, with the faults active when it did."""
+    """One phrase for why this request failed, with the faults it lived through.
+
+    A fault is named when its window overlaps the request's life up to the failure, not only
+    when it covers the failure's instant: a message expires, or API Gateway gives up, after
+    the fault that delayed it has ended.
+    """
     history = evidence.history(facts.request_id)
     if facts.expired_at is not None:
-        return _during("SQS retention expiry", facts.expired_at, evidence)
+        return _during("SQS retention expiry", facts.first_sent, facts.expired_at, evidence)
     responses = [r for r in history if isinstance(r, Responded)]
     if not facts.acknowledged and responses:
         last = responses[-1]
-        return _during(_response_cause(last, history), last.t, evidence)
+        sent = max((r.t for r in history if isinstance(r, Sent) and r.attempt == last.attempt),
+                   default=last.t)
+        return _during(_response_cause(last, history), sent, last.t, evidence)
     failure = _consumer_failure(history)
     if failure is not None:
         phrase, at = failure
-        return _during(phrase, at, evidence)
+        return _during(phrase, facts.first_sent, at, evidence)
     return "no failure recorded (still in flight at the end?)"
 
 
@@ -60,7 +75,8 @@ def _function_failure(history: list[Record], *, before: float) -> str:
     last = ended[-1]
     if last.outcome == "timeout":
         return "function timeout"
-    calls = [r for r in history if isinstance(r, AwsCalled) and r.invocation_id == last.invocation_id]
+    calls = [r for r in history
+             if isinstance(r, AwsCalled) and r.invocation_id == last.invocation_id]
     failed = [c for c in calls if c.outcome != "ok"]
     if failed and calls[-1].outcome != "ok":
         code = calls[-1].outcome
@@ -91,8 +107,8 @@ def _consumer_failure(history: list[Record]) -> tuple[str, float] | None:
             last_at = record.t
     if not reasons:
         return None
-    phrase, count = reasons.most_common(1)[0]
-    return f"{phrase} ({count}x)", last_at
+    # The phrase alone, without how often: causes are tallied across requests by phrase.
+    return reasons.most_common(1)[0][0], last_at
 
 
 def _item_failure(history: list[Record], invocation_id: str) -> str:
@@ -106,6 +122,6 @@ def _item_failure(history: list[Record], invocation_id: str) -> str:
     return f"{what} after {len(failed)} failed SDK attempts"
 
 
-def _during(phrase: str, at: float, evidence: Evidence) -> str:
-    faults = evidence.faults_at(at)
+def _during(phrase: str, start: float, end: float, evidence: Evidence) -> str:
+    faults = evidence.faults_during(start, end)
     return f"{phrase} during {', '.join(faults)}" if faults else phrase

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from chaos.checks.accounting import Accounting, account
+from chaos.faults.registry import fault_types
+from chaos.faults.schedule import applies
 from chaos.engine.result import RunResult
 from chaos.ledger import FaultWindow, InvocationEnded, Invoked, Record, Sent
 
@@ -17,6 +19,7 @@ class Window:
     label: str
     start: float
     end: float
+    fault_index: int
 
     def covers(self, t: float) -> bool:
         return self.start <= t < self.end
@@ -28,35 +31,52 @@ class Evidence:
     accounting: Accounting
     reproduce: str = ""
     """The command that reruns this experiment, system and seed."""
+    applicable_faults: frozenset[int] = frozenset()
+    """Indexes of the experiment's faults that can act on this system at all."""
 
     @classmethod
     def of(cls, result: RunResult, *, reproduce: str = "") -> Evidence:
         accounting = account(result.ledger, result.final,
                              effects_table=result.system.effects.table)
-        return cls(result, accounting, reproduce)
+        registry = fault_types()
+        applicable = frozenset(
+            index for index, entry in enumerate(result.experiment.faults)
+            if applies(registry.get(entry.fault_type), entry.params, result.system)
+        )
+        return cls(result, accounting, reproduce, applicable)
 
     @cached_property
     def windows(self) -> tuple[Window, ...]:
         starts: dict[int, tuple[str, float]] = {}
-        windows = []
+        windows: list[Window] = []
         for record in self.result.ledger.of(FaultWindow):
             label = record.fault + (f" on {record.target}" if record.target else "")
             if record.phase == "start":
-                starts[record.index] = (label, record.t)
+                starts[record.fault_index] = (label, record.t)
             else:
-                label, start = starts.pop(record.index)
-                windows.append(Window(label, start, record.t))
-        windows.extend(Window(label, start, self.result.simulated_seconds)
-                       for label, start in starts.values())
+                label, start = starts.pop(record.fault_index)
+                windows.append(Window(label, start, record.t, record.fault_index))
+        windows.extend(Window(label, start, self.result.simulated_seconds, index)
+                       for index, (label, start) in starts.items())
         return tuple(sorted(windows, key=lambda w: (w.start, w.label)))
 
+    @cached_property
+    def applicable_windows(self) -> tuple[Window, ...]:
+        """The windows of the faults that can act on this system."""
+        return tuple(w for w in self.windows if w.fault_index in self.applicable_faults)
+
     def faults_at(self, t: float) -> list[str]:
-        return [w.label for w in self.windows if w.covers(t)]
+        return self.faults_during(t, t)
+
+    def faults_during(self, start: float, end: float) -> list[str]:
+        """The faults whose windows overlap [start, end]: what a request lived through."""
+        return [w.label for w in self.windows
+                if w.start <= end and start < w.end and w.fault_index in self.applicable_faults]
 
     @cached_property
     def traffic_overlapped_faults(self) -> bool:
         """Did any request or invocation happen while a fault was active?"""
-        windows = self.windows
+        windows = [w for w in self.windows if w.fault_index in self.applicable_faults]
         if not windows:
             return False
         for record in self.result.ledger:
@@ -75,9 +95,9 @@ class Evidence:
                 for request_id in invocations.get(record.invocation_id, ()):
                     index[request_id].append(record)
                 continue
-            request_id = getattr(record, "request_id", None)
-            if request_id:
-                index[request_id].append(record)
+            owner: str | None = getattr(record, "request_id", None)
+            if owner:
+                index[owner].append(record)
             for other in getattr(record, "request_ids", ()):
                 index[other].append(record)
         return index

@@ -5,8 +5,8 @@ from __future__ import annotations
 from chaos.ledger import (
     AwsCalled,
     DeadLettered,
-    DeleteMissed,
     Deleted,
+    DeleteMissed,
     Enqueued,
     Expired,
     FaultWindow,
@@ -26,7 +26,7 @@ def describe(record: Record) -> str:
     return f"{record.t:9.3f}s  {_what(record)}"
 
 
-def _what(record: Record) -> str:  # noqa: PLR0911  (one branch per record kind)
+def _what(record: Record) -> str:
     match record:
         case Sent(attempt=attempt, poison=poison):
             return f"client sent attempt {attempt}" + (" (poison payload)" if poison else "")

@@ -16,7 +16,8 @@ def judge(result: RunResult, *, reproduce: str = "") -> tuple[Evidence, RunVerdi
     evidence = Evidence.of(result, reproduce=reproduce)
     results = [evaluate(entry, evidence) for entry in _entries(result)]
     verdict = decide(results, overlap=evidence.traffic_overlapped_faults,
-                     has_faults=bool(result.experiment.faults))
+                     has_faults=bool(result.experiment.faults),
+                     applicable=bool(evidence.applicable_faults))
     return evidence, verdict
 
 

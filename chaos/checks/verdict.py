@@ -87,12 +87,17 @@ class RunVerdict:
     results: tuple[AssertionResult, ...] = field(default_factory=tuple)
 
 
-def decide(results: Sequence[AssertionResult], *, overlap: bool, has_faults: bool) -> RunVerdict:
+def decide(results: Sequence[AssertionResult], *, overlap: bool, has_faults: bool,
+           applicable: bool = True) -> RunVerdict:
     """Failed beats inconclusive beats survived (Jepsen's merge); no evidence is no pass."""
     results = tuple(results)
     failed = [r for r in results if r.status is Status.FAILED]
     if failed:
         return RunVerdict(Verdict.FAILED, "; ".join(r.detail for r in failed), results)
+    if has_faults and not applicable:
+        return RunVerdict(Verdict.INCONCLUSIVE,
+                          "none of the experiment's faults can act on this system: "
+                          "nothing was tested", results)
     if has_faults and not overlap:
         return RunVerdict(Verdict.INCONCLUSIVE,
                           "no traffic overlapped a fault window: nothing was tested", results)

@@ -35,6 +35,17 @@ class Sample(NamedTuple):
     concurrency: int
 
 
+class Progress(NamedTuple):
+    """How far a run has got, handed to a progress callback while it runs."""
+
+    t: float
+    """Virtual time reached, in seconds."""
+    duration: float
+    requests: int
+    """Requests the client has sent so far."""
+    total_requests: int
+
+
 @dataclass
 class RunResult:
     experiment: Experiment

@@ -15,7 +15,7 @@ from pathlib import Path
 from chaos.checks.evidence import Evidence
 from chaos.checks.judge import judge
 from chaos.checks.verdict import EXPECTED_VERDICT, RunVerdict, Verdict
-from chaos.engine.result import RunResult
+from chaos.engine.result import Progress, RunResult
 from chaos.engine.world import World
 from chaos.errors import ChaosError, InternalError, SetupError, SpecError
 from chaos.spec.experiment import Expectation, Experiment
@@ -77,13 +77,14 @@ def resolve_systems(loaded: LoadedExperiment) -> list[ResolvedSystem]:
 
 
 def run_one(loaded: LoadedExperiment, system: ResolvedSystem, *,
-            seed: int | None = None) -> Outcome:
+            seed: int | None = None,
+            progress: Callable[[Progress], None] | None = None) -> Outcome:
     experiment = loaded.experiment
     seed = experiment.seed if seed is None else seed
     expected = expected_verdict(experiment, system.name)
     command = reproduce_command(loaded.path, experiment.experiment, system.name, seed)
     try:
-        result = World(experiment, system, seed).run()
+        result = World(experiment, system, seed, progress=progress).run()
     except SetupError as error:
         verdict = RunVerdict(Verdict.ERROR, str(error))
         return Outcome(experiment, loaded.path, loaded.line, system.name, seed, verdict, expected)

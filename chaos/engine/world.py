@@ -8,7 +8,7 @@ reads the final state from moto. It emits data (`RunResult`); it never prints.
 from __future__ import annotations
 
 import gc
-
+from bisect import bisect_right
 from collections.abc import Callable, Generator
 from functools import partial
 from typing import Any
@@ -22,14 +22,14 @@ from chaos.aws.lambda_runtime import LambdaService
 from chaos.aws.moto_env import ACCOUNT_ID, REGION, MotoAccount
 from chaos.aws.sqs import Queue
 from chaos.aws.websocket import Connections
-from chaos.engine.result import FinalState, RunResult, Sample
+from chaos.engine.result import FinalState, Progress, RunResult, Sample
 from chaos.engine.router import Router
 from chaos.faults.registry import fault_types
 from chaos.faults.schedule import FaultSchedule, ScheduledFault
 from chaos.ledger import FaultWindow, Ledger
 from chaos.sim import Streams, VirtualClock, derive_seed, seeded_global_random, wall_clock
 from chaos.spec.experiment import Experiment
-from chaos.spec.system import Architecture, SystemDefinition
+from chaos.spec.system import Architecture, LatencyModel, SystemDefinition
 from chaos.systems import ResolvedSystem, environment_handler, load_handler
 from chaos.workload.arrivals import arrival_times
 from chaos.workload.client import Client, Request, request_body
@@ -82,15 +82,20 @@ class QueueDoor:
         self.queue = queue
         self.connections = connections
         self.env = env
-        self.max_wait = 0.0
+        self.max_wait = _most(api.definition.latency) + _most(queue.latency)
 
-    def submit(self, request: Request, attempt: int) -> ApiResponse:
+    def submit(self, request: Request,
+               attempt: int) -> Generator[simpy.Event, Any, ApiResponse]:
         if self.connections is not None:
             self.connections.open(request.connection_id, request.request_id, self.env.now)
         return self.api.send_to_queue(self.queue, request.request_id, request.body)
 
 
-class quiet_collector:  # noqa: N801  (used as `with quiet_collector():`)
+def _most(latency: LatencyModel) -> float:
+    return latency.base + latency.jitter
+
+
+class quiet_collector:
     """Make the cyclic GC cheap during a run: freeze what exists, collect young objects less.
 
     A run allocates many short-lived objects over a large live heap (moto, botocore); with
@@ -110,7 +115,8 @@ class quiet_collector:  # noqa: N801  (used as `with quiet_collector():`)
 class World:
     """One experiment against one system with one seed."""
 
-    def __init__(self, experiment: Experiment, system: ResolvedSystem, seed: int) -> None:
+    def __init__(self, experiment: Experiment, system: ResolvedSystem, seed: int, *,
+                 progress: Callable[[Progress], None] | None = None) -> None:
         self.experiment = experiment
         self.resolved = system
         self.system: SystemDefinition = system.definition
@@ -122,6 +128,9 @@ class World:
         self.queue: Queue | None = None
         self.dead_letter: Queue | None = None
         self.samples: list[Sample] = []
+        self.progress = progress
+        """Called at every sample (240 times a run); it must not touch the simulation."""
+        self.arrival_times: list[float] = []
 
     def run(self) -> RunResult:
         started = wall_clock()
@@ -172,7 +181,8 @@ class World:
         consumer = self.system.consumer
         assert consumer is not None
         arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue.name}"
-        EventSourceMapping(self.env, queue, lambdas, consumer, self.faults, arn).start()
+        EventSourceMapping(self.env, queue, lambdas, consumer, self.faults, arn,
+                           self.streams("esm")).start()
         return QueueDoor(api, queue, connections, self.env)
 
     def _queues(self) -> Queue:
@@ -189,6 +199,7 @@ class World:
             delay=definition.delay, horizon=horizon, dead_letter=self.dead_letter,
             max_receive_count=definition.dead_letter.max_receive_count
             if definition.dead_letter else None,
+            latency=definition.latency,
         )
         return self.queue
 
@@ -204,6 +215,7 @@ class World:
             connection_id = f"c{index:0{width}d}"
             body = request_body(request_id, poison, connection_id, workload.payload_size)
             arrivals.append((at, Request(request_id, poison, body, connection_id)))
+        self.arrival_times = list(times)
         return arrivals
 
     def _schedule_fault_windows(self) -> None:
@@ -234,6 +246,10 @@ class World:
                 len(dlq.live) if dlq else 0,
                 sum(f.in_use for f in lambdas.functions.values()),
             ))
+            if self.progress is not None:
+                self.progress(Progress(self.env.now, self.experiment.duration,
+                                       bisect_right(self.arrival_times, self.env.now),
+                                       len(self.arrival_times)))
             yield self.env.timeout(every)
 
     # -- the final read ------------------------------------------------------------------

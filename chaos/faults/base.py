@@ -17,7 +17,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from chaos.spec.base import SpecModel
-from chaos.spec.types import Duration, Fraction
+from chaos.spec.types import Duration, Fraction, Integer, PositiveDuration
 
 
 class TargetKind(StrEnum):
@@ -32,7 +32,7 @@ class TargetKind(StrEnum):
 class Ramp(SpecModel):
     """Intensity rising step by step over the window, as AWS FIS scenarios do."""
 
-    steps: int = Field(ge=2, le=100)
+    steps: Integer = Field(ge=2, le=100)
     """Number of equal sub-windows; intensity goes from `start` to 100% across them."""
     start: Fraction = 0.0
     """Intensity of the first step, as a fraction of the fault's full intensity."""
@@ -43,10 +43,11 @@ class FaultParams(SpecModel):
 
     at: Duration = 0.0
     """When the fault starts, from the beginning of the experiment."""
-    duration: Duration | None = Field(None, alias="for", gt=0)
+    duration: PositiveDuration | None = Field(None, alias="for")
     """How long it lasts; omitted means until the experiment ends."""
     target: str | None = None
-    """Which function, table or queue; omitted means every one of its kind."""
+    """Which function, table or queue (by its name in the system definition); omitted means
+    every one of its kind."""
     ramp: Ramp | None = None
 
 

@@ -27,7 +27,7 @@ from chaos.faults.base import (
     hit,
 )
 from chaos.faults.registry import fault_type
-from chaos.spec.types import Fraction, PositiveDuration
+from chaos.spec.types import Fraction, Integer, PositiveDuration
 
 
 class LambdaErrorParams(ProbabilityParams):
@@ -73,7 +73,7 @@ class LambdaLatency(InvocationFault):
 
 
 class LambdaThrottleParams(FaultParams):
-    concurrency: int = Field(0, ge=0)
+    concurrency: Integer = Field(0, ge=0)
     """The function's concurrency during the window; 0 throttles everything (an outage)."""
 
 
@@ -92,7 +92,7 @@ class LambdaThrottle(ConcurrencyFault):
 class DynamoThrottleParams(FaultParams):
     probability: Fraction | None = None
     """Share of calls rejected with ProvisionedThroughputExceededException."""
-    capacity: int | None = Field(None, ge=0)
+    capacity: Integer | None = Field(None, ge=0)
     """Write capacity units per second the table has during the window."""
 
     @model_validator(mode="after")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from chaos.faults.base import Fault
 from chaos.registry import Registry
 

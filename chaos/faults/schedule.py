@@ -11,7 +11,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from chaos.faults.base import Fault, FaultParams
+from chaos.faults.base import Fault, FaultParams, TargetKind
+from chaos.spec.system import SystemDefinition
 
 F = TypeVar("F", bound=Fault)
 
@@ -66,3 +67,21 @@ class FaultSchedule:
 
     def __bool__(self) -> bool:
         return bool(self.faults)
+
+
+def applies(fault: Fault, params: FaultParams, system: SystemDefinition) -> bool:
+    """Can this fault act on this system at all? (A queue fault on a system without a queue
+    cannot, nor can a fault whose target the system does not have.)"""
+    target = params.target
+    match fault.target_kind:
+        case TargetKind.FUNCTION:
+            return target is None or target in system.functions
+        case TargetKind.TABLE:
+            return target is None or target in system.tables
+        case TargetKind.QUEUE:
+            queue = system.queue
+            if queue is None:
+                return False
+            names = {queue.name} | ({queue.dead_letter.name} if queue.dead_letter else set())
+            return target is None or target in names
+    return True

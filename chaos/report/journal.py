@@ -11,10 +11,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chaos.checks.accounting import percentile
-from chaos.engine.runner import Outcome
+
+if TYPE_CHECKING:
+    from chaos.engine.runner import Outcome
 
 JOURNAL_VERSION = 1
 

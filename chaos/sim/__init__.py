@@ -11,8 +11,8 @@ __all__ = [
     "VirtualClock",
     "current_fiber",
     "derive_seed",
-    "seeded_global_random",
     "drive",
+    "seeded_global_random",
     "virtual_sleep",
     "wall_clock",
 ]

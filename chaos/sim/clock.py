@@ -31,7 +31,7 @@ def wall_clock() -> float:
     return _REAL_PERF_COUNTER[0]()
 
 
-class _FollowSimulation(freezegun.api.FrozenDateTimeFactory):  # type: ignore[misc]
+class _FollowSimulation(freezegun.api.FrozenDateTimeFactory):
     """A freezegun time factory that reads the simulation's clock whenever asked."""
 
     def __init__(self, env: simpy.Environment, epoch: dt.datetime) -> None:
@@ -65,7 +65,8 @@ class VirtualClock:
         # modules (threading, queue...), which keep real time; the per-call check is dropped.
         freezegun.api.ignore_lists[-1] = ()
         self._real_sleep = time.sleep
-        time.sleep = virtual_sleep
+        # virtual_sleep takes the same arguments; its annotation is just narrower.
+        time.sleep = virtual_sleep  # type: ignore[assignment]
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

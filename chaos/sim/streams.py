@@ -30,7 +30,7 @@ class Streams:
         return stream
 
 
-class seeded_global_random:  # noqa: N801  (used as `with seeded_global_random(...)`)
+class seeded_global_random:
     """Seed the `random` module for a run, and restore its state afterwards.
 
     botocore draws its retry jitter from the module-level generator; seeding it from a

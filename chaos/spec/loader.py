@@ -1,13 +1,14 @@
 """Load experiment files: YAML -> typed `Experiment`s, or a SpecError with every problem.
 
-A file holds one experiment, several YAML documents, or a list of experiments. Systems named
-by an experiment are resolved (and their overrides validated) here too, so what leaves this
-module is fully typed.
+A file holds one experiment, several YAML documents, or a list of experiments. Each is
+validated by its model and by the cross-key rules of `semantics` (windows, systems and their
+overrides, `expect` keys, fault targets, and on request handler imports), so what leaves this
+module is fully typed and every problem of a file is reported at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from chaos.errors import Diagnostic, SpecError
+from chaos.spec import schema as schemas
+from chaos.spec.base import key_path
 from chaos.spec.diagnose import diagnostics
 from chaos.spec.experiment import Experiment, experiment_model
+from chaos.spec.semantics import Site, SystemResolver, check_experiment
 from chaos.spec.types import YAML_CONTEXT
 from chaos.spec.yamlsource import Document, YamlProblem, parse_documents, read_text
 
@@ -43,41 +47,82 @@ def experiment_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def load_file(path: Path) -> list[LoadedExperiment]:
-    """Every experiment in one file; raises SpecError listing all problems."""
-    shown = str(path)
+def load_file(path: Path, *, import_handlers: bool = False,
+              resolver: SystemResolver | None = None) -> list[LoadedExperiment]:
+    """Every experiment in one file; raises SpecError listing all problems.
+
+    Args:
+        path: the experiment file.
+        import_handlers: also import each system's handlers, reporting those that fail.
+        resolver: shares system definitions between files of one run.
+    """
     try:
-        documents = parse_documents(shown, read_text(path))
+        text = read_text(path)
     except YamlProblem as problem:
         raise SpecError([problem.diagnostic]) from None
-    entries = list(_entries(documents, shown))
+    return load_text(text, str(path), base_dir=path.parent, import_handlers=import_handlers,
+                     resolver=resolver, source=path)
+
+
+def load_text(text: str, shown: str = "<string>", *, base_dir: Path | None = None,
+              import_handlers: bool = False, resolver: SystemResolver | None = None,
+              source: Path | None = None) -> list[LoadedExperiment]:
+    """Every experiment in `text` (as if read from a file named `shown`); SpecError otherwise."""
+    base_dir = Path.cwd() if base_dir is None else base_dir
+    resolver = resolver or SystemResolver(import_handlers=import_handlers)
+    try:
+        documents = parse_documents(shown, text)
+    except YamlProblem as problem:
+        raise SpecError([problem.diagnostic]) from None
+    problems = [d for document in documents for d in document.problems]
+    loaded: list[LoadedExperiment] = []
+    entries = list(_entries(documents))
     if not entries:
         raise SpecError.single(
             shown, "the file has no experiment in it",
             hint="start with 'experiment: my-name' (see `chaos-arena new`)",
         )
-    model = experiment_model()
-    loaded: list[LoadedExperiment] = []
-    problems: list[Diagnostic] = []
     for document, prefix, data in entries:
-        line, _, _ = document.locate(prefix)
-        if not isinstance(data, dict):
-            problems.append(Diagnostic(shown, line, 1, "an experiment must be a mapping of keys",
-                                       hint="start with 'experiment: my-name'"))
-            continue
-        try:
-            experiment = model.model_validate(data, context=YAML_CONTEXT)
-        except ValidationError as error:
-            problems.extend(diagnostics(error, document, prefix))
-            continue
-        loaded.append(LoadedExperiment(experiment, path, line))
-    problems.extend(_duplicate_names(loaded))
+        experiment, found = _load_one(document, prefix, data, base_dir, resolver)
+        problems.extend(found)
+        if experiment is not None:
+            line = document.locate(prefix)[0]
+            loaded.append(LoadedExperiment(experiment, source or Path(shown), line))
+    problems.extend(_duplicate_names(entries))
     if problems:
-        raise SpecError(problems)
+        raise SpecError(_unique(problems))
     return loaded
 
 
-def _entries(documents: list[Document], shown: str) -> Iterable[tuple[Document, list[Any], Any]]:
+def _load_one(document: Document, prefix: list[Any], data: Any, base_dir: Path,
+              resolver: SystemResolver) -> tuple[Experiment | None, list[Diagnostic]]:
+    site = Site(document, tuple(prefix))
+    line, column, _ = document.locate(prefix)
+    if not isinstance(data, dict):
+        return None, [Diagnostic(document.path, line, column, _not_an_experiment(data, prefix),
+                                 key_path(prefix),
+                                 hint="an experiment starts with 'experiment: my-name'")]
+    if "experiment" not in data and "system" in data and "architecture" in data:
+        return None, [Diagnostic(
+            document.path, line, column, "this is a system definition, not an experiment",
+            hint="name it in an experiment: 'systems: [path/to/system.yaml]'")]
+    problems = check_experiment(data, site, base_dir, resolver).diagnostics
+    try:
+        experiment = experiment_model().model_validate(data, context=YAML_CONTEXT, by_name=False)
+    except ValidationError as error:
+        problems.extend(diagnostics(error, document, prefix, schemas.experiment_root()))
+        return None, problems
+    return (None if problems else experiment), problems
+
+
+def _not_an_experiment(data: Any, prefix: list[Any]) -> str:
+    what = {type(None): "nothing", bool: "true or false", int: "a number", float: "a number",
+            str: "text", list: "a list"}.get(type(data), type(data).__name__)
+    where = "each item of the list" if prefix else "the file"
+    return f"{where} should be an experiment (a mapping of keys), but it is {what}"
+
+
+def _entries(documents: list[Document]) -> Iterator[tuple[Document, list[Any], Any]]:
     for document in documents:
         if isinstance(document.data, list):
             for index, item in enumerate(document.data):
@@ -86,30 +131,41 @@ def _entries(documents: list[Document], shown: str) -> Iterable[tuple[Document, 
             yield document, [], document.data
 
 
-def _duplicate_names(loaded: list[LoadedExperiment]) -> list[Diagnostic]:
+def _duplicate_names(entries: list[tuple[Document, list[Any], Any]]) -> list[Diagnostic]:
     seen: dict[str, int] = {}
     problems = []
-    for item in loaded:
-        name = item.experiment.experiment
+    for document, prefix, data in entries:
+        name = data.get("experiment") if isinstance(data, dict) else None
+        if not isinstance(name, str):
+            continue
+        line, column, _ = document.locate([*prefix, "experiment"])
         if name in seen:
-            problems.append(Diagnostic(str(item.path), item.line, 1,
+            problems.append(Diagnostic(document.path, line, column,
                                        f"experiment name {name!r} is used twice in this file",
-                                       "experiment", repr(name),
-                                       f"first used on line {seen[name]}"))
+                                       key_path([*prefix, "experiment"]), name,
+                                       f"first used on line {seen[name]}; names must be unique "
+                                       "in a file (they name the test items)"))
         else:
-            seen[name] = item.line
+            seen[name] = line
     return problems
 
 
-def load_paths(paths: Iterable[Path]) -> list[LoadedExperiment]:
+def _unique(problems: list[Diagnostic]) -> list[Diagnostic]:
+    """Each problem once: a system file shared by several experiments reports once."""
+    return list(dict.fromkeys(problems))
+
+
+def load_paths(paths: Iterable[Path], *,
+               import_handlers: bool = False) -> list[LoadedExperiment]:
     """Every experiment under `paths`; raises one SpecError with the problems of all files."""
     loaded: list[LoadedExperiment] = []
     problems: list[Diagnostic] = []
+    resolver = SystemResolver(import_handlers=import_handlers)
     for path in experiment_files(paths):
         try:
-            loaded.extend(load_file(path))
+            loaded.extend(load_file(path, resolver=resolver))
         except SpecError as error:
             problems.extend(error.diagnostics)
     if problems:
-        raise SpecError(problems)
+        raise SpecError(_unique(problems))
     return loaded

@@ -14,19 +14,27 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from chaos.spec.base import SpecModel
-from chaos.spec.types import Duration, Rate, Slug
+from chaos.spec.base import Problem, SpecModel, SpecProblems, spec_error
+from chaos.spec.types import Duration, Integer, Rate, Slug, named_pattern
+from chaos.spec.units import format_duration
 
 _HANDLER_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
 def _handler_ref(value: str) -> str:
     if not _HANDLER_RE.match(value):
-        raise ValueError(f"{value!r} is not a handler reference; expected 'package.module:function'")
+        raise spec_error("handler_ref", f"{value!r} is not a handler reference",
+                         "expected 'package.module:function', such as 'myapp.orders:handle'")
     return value
 
 
 HandlerRef = Annotated[str, AfterValidator(_handler_ref)]
+
+QueueName = Annotated[str, named_pattern(
+    r"^[A-Za-z0-9_-]{1,80}$", "an SQS queue name: 1 to 80 letters, digits, '-' and '_'")]
+TableName = Annotated[str, named_pattern(
+    r"^[A-Za-z0-9_.-]{3,255}$",
+    "a DynamoDB table name: 3 to 255 letters, digits, '.', '-' and '_'")]
 
 
 class Architecture(StrEnum):
@@ -67,8 +75,8 @@ class FunctionDef(SpecModel):
     """`package.module:function`, importable from the system's directory or the current one."""
     timeout: Duration = Field(3.0, ge=1.0, le=900.0)
     """Function timeout; AWS allows 1 s to 900 s, default 3 s."""
-    memory: int = Field(512, ge=128, le=10240)
-    reserved_concurrency: int | None = Field(None, ge=0)
+    memory: Integer = Field(512, ge=128, le=10240)
+    reserved_concurrency: Integer | None = Field(None, ge=0)
     """Reserved concurrency: guarantees and caps the function's environments."""
     duration: DurationModel = DurationModel()
     cold_start: ColdStartModel = ColdStartModel()
@@ -82,10 +90,12 @@ class ApiDef(SpecModel):
     """Sync systems: the function the proxy integration invokes."""
     rate_limit: Rate = 10_000.0
     """Steady-state throttle (account default 10,000 requests per second)."""
-    burst: int = Field(5_000, ge=1)
+    burst: Integer = Field(5_000, ge=1)
     """Token bucket size (account default 5,000)."""
     integration_timeout: Duration = Field(29.0, ge=0.05, le=29.0)
     """REST integration timeout: 50 ms to 29 s, default 29 s."""
+    latency: LatencyModel = LatencyModel(base=0.005, jitter=0.005)
+    """API Gateway's own time per request, before the integration is called."""
 
 
 class TableDef(SpecModel):
@@ -96,9 +106,9 @@ class TableDef(SpecModel):
     sort_key: str | None = None
     sort_key_type: Literal["S", "N", "B"] = "S"
     billing: Literal["provisioned", "on_demand"] = "on_demand"
-    write_capacity: int = Field(5, ge=1)
+    write_capacity: Integer = Field(5, ge=1)
     """Provisioned WCU (one write per second of up to 1 KB)."""
-    read_capacity: int = Field(5, ge=1)
+    read_capacity: Integer = Field(5, ge=1)
     burst_seconds: Duration = Field(300.0, ge=0)
     """Unused capacity kept as burst credit (AWS: up to 300 s)."""
     on_demand_write_limit: Rate = 4_000.0
@@ -108,8 +118,8 @@ class TableDef(SpecModel):
 
 
 class DeadLetterDef(SpecModel):
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,80}$")
-    max_receive_count: int = Field(5, ge=1, le=1000)
+    name: QueueName
+    max_receive_count: Integer = Field(5, ge=1, le=1000)
     """Receives before the next receive moves a message here (AWS: 1 to 1,000)."""
     retention: Duration = Field(1_209_600.0, ge=60.0, le=1_209_600.0)
 
@@ -117,36 +127,43 @@ class DeadLetterDef(SpecModel):
 class QueueDef(SpecModel):
     """An SQS standard queue, modelled natively (see ARCHITECTURE.md)."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,80}$")
+    name: QueueName
     visibility_timeout: Duration = Field(30.0, ge=0.0, le=43_200.0)
     retention: Duration = Field(345_600.0, ge=60.0, le=1_209_600.0)
     """Message retention: 60 s to 14 d, default 4 d; expiry deletes silently."""
     delay: Duration = Field(0.0, ge=0.0, le=900.0)
     dead_letter: DeadLetterDef | None = None
+    latency: LatencyModel = LatencyModel(base=0.01, jitter=0.01)
+    """Per SendMessage (API Gateway's integration) and per ReceiveMessage (the pollers)."""
 
 
 class ConsumerScaling(SpecModel):
     """ESM poller scaling for standard queues (AWS, since Nov 2023)."""
 
-    initial: int = Field(5, ge=1)
-    per_minute: int = Field(300, ge=1)
-    maximum: int = Field(1_250, ge=1)
+    initial: Integer = Field(5, ge=1)
+    per_minute: Integer = Field(300, ge=1)
+    maximum: Integer = Field(1_250, ge=1)
 
 
 class ConsumerDef(SpecModel):
     """The Lambda event source mapping that drains the queue."""
 
     function: Slug
-    batch_size: int = Field(10, ge=1, le=10_000)
+    batch_size: Integer = Field(10, ge=1, le=10_000)
     batching_window: Duration = Field(0.0, ge=0.0, le=300.0)
-    maximum_concurrency: int | None = Field(None, ge=2, le=1_000)
+    maximum_concurrency: Integer | None = Field(None, ge=2, le=1_000)
     report_batch_item_failures: bool = False
     scaling: ConsumerScaling = ConsumerScaling()
 
     @model_validator(mode="after")
     def _window_for_big_batches(self) -> ConsumerDef:
         if self.batch_size > 10 and self.batching_window < 1:
-            raise ValueError("AWS requires batching_window of at least 1s when batch_size > 10")
+            raise SpecProblems([Problem(
+                ("batching_window",),
+                "AWS requires a batching_window of at least 1s when batch_size is above 10",
+                "set batching_window: 1s or more, or batch_size: 10 or less",
+                related=(("batch_size",),),
+            )])
         return self
 
 
@@ -174,11 +191,11 @@ class EffectsDef(SpecModel):
 
 
 class AccountDef(SpecModel):
-    concurrency: int = Field(1_000, ge=1)
+    concurrency: Integer = Field(1_000, ge=1)
     """Regional concurrency shared by all functions (AWS default 1,000)."""
-    unreserved_minimum: int = Field(100, ge=0)
+    unreserved_minimum: Integer = Field(100, ge=0)
     """Concurrency that reservations may not take (AWS: 100)."""
-    scale_per_10s: int = Field(1_000, ge=1)
+    scale_per_10s: Integer = Field(1_000, ge=1)
     """New execution environments per function per 10 s (AWS, since Nov 2023)."""
 
 
@@ -195,7 +212,7 @@ class SystemDefinition(SpecModel):
     architecture: Architecture
     api: ApiDef = ApiDef()
     functions: dict[Slug, FunctionDef]
-    tables: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{3,255}$")], TableDef]
+    tables: dict[TableName, TableDef]
     queue: QueueDef | None = None
     consumer: ConsumerDef | None = None
     notifications: NotificationDef = NotificationDef()
@@ -207,42 +224,66 @@ class SystemDefinition(SpecModel):
     def _consistent(self) -> SystemDefinition:
         problems = [*self._architecture_problems(), *self._aws_limit_problems()]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise SpecProblems(problems)
         return self
 
-    def _architecture_problems(self) -> list[str]:
+    def _architecture_problems(self) -> list[Problem]:
+        functions = ", ".join(self.functions)
         problems = []
         if self.architecture is Architecture.SYNC:
             if self.api.function is None:
-                problems.append("a sync system needs api.function")
+                problems.append(Problem(("api", "function"), "a sync system needs api.function",
+                                        f"the function API Gateway invokes: one of {functions}",
+                                        missing=True))
             elif self.api.function not in self.functions:
-                problems.append(f"api.function {self.api.function!r} is not in functions")
+                problems.append(Problem(("api", "function"),
+                                        f"api.function {self.api.function!r} is not in functions",
+                                        f"one of {functions}"))
         else:
-            if self.queue is None or self.consumer is None:
-                problems.append("an event_driven system needs a queue and a consumer")
-            elif self.consumer.function not in self.functions:
-                problems.append(f"consumer.function {self.consumer.function!r} is not in functions")
+            for part in ("queue", "consumer"):
+                if getattr(self, part) is None:
+                    problems.append(Problem((part,), f"an event_driven system needs a {part}",
+                                            missing=True))
+            if self.consumer is not None and self.consumer.function not in self.functions:
+                problems.append(Problem(
+                    ("consumer", "function"),
+                    f"consumer.function {self.consumer.function!r} is not in functions",
+                    f"one of {functions}"))
         if self.effects.table not in self.tables:
-            problems.append(f"effects.table {self.effects.table!r} is not in tables")
+            problems.append(Problem(("effects", "table"),
+                                    f"effects.table {self.effects.table!r} is not in tables",
+                                    f"one of {', '.join(self.tables)}"))
         return problems
 
-    def _aws_limit_problems(self) -> list[str]:
+    def _aws_limit_problems(self) -> list[Problem]:
         problems = []
-        reserved = sum(f.reserved_concurrency or 0 for f in self.functions.values())
-        if reserved > self.account.concurrency - self.account.unreserved_minimum:
-            problems.append(
-                f"reserved concurrency {reserved} leaves less than "
+        reserved = {n: f.reserved_concurrency for n, f in self.functions.items()
+                    if f.reserved_concurrency}
+        available = self.account.concurrency - self.account.unreserved_minimum
+        if sum(reserved.values()) > available:
+            largest = max(reserved, key=lambda name: reserved[name])
+            problems.append(Problem(
+                ("functions", largest, "reserved_concurrency"),
+                f"reserved concurrency {sum(reserved.values())} leaves less than "
                 f"{self.account.unreserved_minimum} of the account's {self.account.concurrency} "
-                "unreserved (AWS rejects PutFunctionConcurrency)"
-            )
+                "unreserved (AWS rejects PutFunctionConcurrency)",
+                f"reserve at most {available} in all, or raise account.concurrency",
+                related=(("account", "concurrency"),),
+            ))
         if self.queue is not None and self.consumer is not None:
             function = self.functions.get(self.consumer.function)
             if function is not None and function.timeout > self.queue.visibility_timeout:
-                problems.append(
-                    f"function timeout {function.timeout:g}s exceeds the queue's visibility "
-                    f"timeout {self.queue.visibility_timeout:g}s (AWS rejects the event source "
-                    "mapping)"
-                )
+                timeout = format_duration(function.timeout)
+                problems.append(Problem(
+                    ("queue", "visibility_timeout"),
+                    f"the queue's visibility timeout "
+                    f"{format_duration(self.queue.visibility_timeout)} is shorter than the "
+                    f"timeout {timeout} of its consumer function {self.consumer.function!r} "
+                    "(AWS rejects the event source mapping)",
+                    f"raise it to at least {timeout} (AWS recommends 6 times the function "
+                    "timeout) or lower the function's timeout",
+                    related=(("functions", self.consumer.function, "timeout"),),
+                ))
         return problems
 
     @property

@@ -1,7 +1,8 @@
 """Pydantic field types for the unit-carrying quantities of `units`.
 
 Each type validates from the written form, stores plain numbers (seconds, requests per
-second, fractions, bytes) and publishes a JSON Schema fragment that editors can use.
+second, fractions, bytes) and publishes a JSON Schema fragment that editors can use. Where a
+value must be above zero, the schema's pattern says so too, so an editor flags `0/s`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, Field, Strict, ValidationInfo, WithJsonSchema
 
 from chaos.spec import units
-
+from chaos.spec.base import spec_error
 
 YAML_CONTEXT = {"source": "yaml"}
 """Validation context of files: there a bare number has no unit and is refused. From Python,
@@ -29,36 +29,59 @@ def _checked(parse: Callable[[object], Any],
         try:
             return parse(value)
         except units.UnitError as error:
-            raise PydanticCustomError(
-                kind, "{message}; expected {expected}",
-                {"message": str(error), "expected": error.expected},
-            ) from None
+            hint = f"expected {error.expected}"
+            if error.suggestion is not None:
+                hint = f"did you mean {error.suggestion!r}? {hint}"
+            raise spec_error(kind, str(error), hint) from None
 
     return validate
 
 
-_DURATION_PATTERN = r"^\s*(\d+(\.\d+)?|\.\d+)\s*(ms|s|m|h|d)\s*$"
-_RATE_PATTERN = r"^\s*(\d+(\.\d+)?|\.\d+)\s*/\s*(s|m|h)\s*$"
-_PERCENT_PATTERN = r"^\s*(\d+(\.\d+)?|\.\d+)\s*%\s*$"
-_SIZE_PATTERN = r"^\s*(\d+(\.\d+)?|\.\d+)\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB])\s*$"
+_ANY = r"(\d+(\.\d+)?|\.\d+)"
+# Above zero: some non-zero digit somewhere in the number.
+_POSITIVE = r"(\d*[1-9]\d*(\.\d+)?|\d+\.\d*[1-9]\d*|\.\d*[1-9]\d*)"
+_DURATION_UNIT = r"\s*(ms|s|m|h|d)\s*$"
+_RATE_UNIT = r"\s*/\s*(s|m|h)\s*$"
+# 0% to 100%: two digits at most before the point, or exactly 100.
+_PERCENT_PATTERN = r"^\s*(100(\.0+)?|\d{1,2}(\.\d+)?|\.\d+)\s*%\s*$"
+_SIZE_PATTERN = rf"^\s*{_ANY}\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB])\s*$"
+
+
+def _string_schema(pattern: str, description: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": pattern, "description": description})
+
 
 Duration = Annotated[
     float,
     BeforeValidator(_checked(units.parse_duration, "duration")),
-    WithJsonSchema({"type": "string", "pattern": _DURATION_PATTERN,
-                    "description": units.DURATION_FORM}),
+    _string_schema(rf"^\s*{_ANY}{_DURATION_UNIT}", units.DURATION_FORM),
 ]
 """Seconds, written with a unit (`250ms`, `30s`, `5m`)."""
 
-PositiveDuration = Annotated[Duration, Field(gt=0)]
+PositiveDuration = Annotated[
+    float,
+    BeforeValidator(_checked(units.parse_duration, "duration")),
+    Field(gt=0),
+    _string_schema(rf"^\s*{_POSITIVE}{_DURATION_UNIT}",
+                   "a duration above zero: 250ms, 30s, 5m, 1h or 2d"),
+]
+"""Seconds, above zero."""
 
 Rate = Annotated[
     float,
     BeforeValidator(_checked(units.parse_rate, "rate")),
     Field(gt=0),
-    WithJsonSchema({"type": "string", "pattern": _RATE_PATTERN, "description": units.RATE_FORM}),
+    _string_schema(rf"^\s*{_POSITIVE}{_RATE_UNIT}", "a rate above zero: 20/s, 600/m or 1000/h"),
 ]
 """Requests per second, written `20/s` or `600/m`; always above zero."""
+
+NonNegativeRate = Annotated[
+    float,
+    BeforeValidator(_checked(units.parse_rate, "rate")),
+    Field(ge=0),
+    _string_schema(rf"^\s*{_ANY}{_RATE_UNIT}", units.RATE_FORM),
+]
+"""Requests per second, zero allowed: where a ramp starts or ends."""
 
 Fraction = Annotated[
     float,
@@ -76,13 +99,27 @@ Fraction = Annotated[
 Size = Annotated[
     int,
     BeforeValidator(_checked(units.parse_size, "size")),
-    WithJsonSchema({"type": "string", "pattern": _SIZE_PATTERN, "description": units.SIZE_FORM}),
+    _string_schema(_SIZE_PATTERN, units.SIZE_FORM),
 ]
 """Bytes, written `512B`, `1KB`, `4KiB`."""
 
+Integer = Annotated[int, Strict()]
+"""A whole number as written: YAML's `yes` or `7.5` is not silently taken for 1 or 7."""
+
+PATTERN_FORMS: dict[str, str] = {}
+"""What each name pattern means in words, for messages: regular expressions are not help."""
+
+
+def named_pattern(pattern: str, form: str) -> Any:
+    """A string constraint that the diagnostics can explain as `form`."""
+    PATTERN_FORMS[pattern] = form
+    return Field(pattern=pattern, description=form)
+
+
 Slug = Annotated[
     str,
-    Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", min_length=1, max_length=80,
-          description="lower-case letters, digits, '-' and '_'"),
+    named_pattern(r"^[a-z0-9][a-z0-9_-]*$",
+                  "lower-case letters, digits, '-' and '_', starting with a letter or digit"),
+    Field(min_length=1, max_length=80),
 ]
 """A name usable in test ids and file names."""

@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import simpy
 
@@ -87,16 +87,18 @@ class Client:
             return (yield from answer)  # the front door always answers first
         process = self.env.process(answer)
         yield process | self.env.timeout(self.definition.timeout)
-        return process.value if process.triggered else CLIENT_TIMEOUT  # type: ignore[no-any-return]
+        if not process.triggered:
+            return CLIENT_TIMEOUT
+        return cast(ApiResponse, process.value)
 
     def _backoff(self, policy: RetryPolicy, attempt: int) -> float:
-        wait = min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1))
+        wait: float = min(policy.max_backoff, policy.backoff * 2.0 ** (attempt - 1))
         return wait * self.draw.random() if policy.jitter else wait
 
 
 def _retryable(policy: RetryPolicy, response: ApiResponse) -> bool:
     if response.status == 0:
-        return "timeout" in policy.on
+        return "timeout" in policy.when
     if response.status == 429:
-        return "429" in policy.on
-    return response.status >= 500 and "5xx" in policy.on
+        return "429" in policy.when
+    return response.status >= 500 and "5xx" in policy.when

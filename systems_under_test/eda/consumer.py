@@ -30,7 +30,7 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
             order = parse_order(record["body"])
             if _record_order(order, order_id=order.request_id):
                 _notify(order)
-        except Exception:  # noqa: BLE001  (reported back to SQS, which retries the item)
+        except Exception:
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
 
@@ -43,7 +43,7 @@ def handle_without_idempotency(event: dict[str, Any], context: Any) -> dict[str,
             order = parse_order(record["body"])
             _record_order(order, order_id=f"{context.aws_request_id}-{index}")
             _notify(order)
-        except Exception:  # noqa: BLE001
+        except Exception:
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
 

@@ -1,0 +1,59 @@
+"""Reporting for one `chaos-arena run`: journals as runs finish, the report at the end.
+
+The CLI runs the experiments and hands each `Outcome` here; this module keeps the summaries,
+writes journals, draws the terminal report (rich on a terminal, plain text elsewhere) and
+writes the report files. It decides nothing about exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from chaos.report.data import RunSummary, summarize
+from chaos.report.files import write_reports
+from chaos.report.journal import write_journal
+from chaos.report.terminal import print_report, render_text
+
+if TYPE_CHECKING:
+    from chaos.engine.runner import Outcome
+
+
+class ReportSession:
+    """Collects outcomes of one command and reports them once."""
+
+    def __init__(self, kinds: Iterable[str], *, reports_dir: Path,
+                 journal: Path | None = None) -> None:
+        self.kinds = frozenset(kinds)
+        self.reports_dir = reports_dir
+        self.journal = journal
+        self.outcomes: list[Outcome] = []
+        self.summaries: list[RunSummary] = []
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        self.summaries.append(summarize(outcome))
+        if self.journal is not None:
+            write_journal(outcome, self.journal)
+
+    def finish(self, console: Console) -> list[Path]:
+        """Print the terminal report (if asked) and write the files; the paths written."""
+        if "terminal" in self.kinds and self.summaries:
+            show(console, self.summaries)
+        written = write_reports(self.summaries, self.kinds, self.reports_dir)
+        for path in written:
+            console.print(f"chaos-arena: wrote {path}", highlight=False, soft_wrap=True)
+        return written
+
+
+def show(console: Console, summaries: list[RunSummary]) -> None:
+    """The report on `console`: rich on a terminal; plain, trimmed text for logs and pipes."""
+    if console.is_terminal:
+        print_report(console, summaries, findings=True)
+        return
+    text = render_text(summaries, width=console.width, color=False, findings=True)
+    console.file.write(text)
+    console.file.flush()

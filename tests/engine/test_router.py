@@ -1,0 +1,205 @@
+"""Handler AWS calls below botocore: faults and capacity throttles arrive as real error
+responses that the installed SDK parses and retries itself, in virtual time; WebSocket posts
+meet the connection's state. End-to-end through `chaos.engine.world.run` with small handlers
+(tests/engine/handlers.py). Sources: ../shared/reference/aws-semantics.md sections 5, 6, 7;
+DESIGN.md "Faults below the SDK".
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from chaos.engine.result import RunResult
+from chaos.ledger import AwsCalled, InvocationEnded, Notified, Responded
+from chaos.systems import ResolvedSystem
+from tests.support import custom_system, installed_sdk_attempts, reference, run_yaml
+
+PTEE = "ProvisionedThroughputExceededException"
+
+
+def sync_system(
+    handler: str, *, timeout: str = "30s", table: str = "", sdk: str = "{}"
+) -> ResolvedSystem:
+    return custom_system(f"""
+        system: probe
+        architecture: sync
+        api: {{function: f, latency: {{base: 0s, jitter: 0s}}}}
+        functions:
+          f:
+            handler: "tests.engine.handlers:{handler}"
+            timeout: {timeout}
+            duration: {{base: 0s, jitter: 0s}}
+            cold_start: {{base: 0s, jitter: 0s}}
+        tables:
+          orders: {{partition_key: order_id, {table}}}
+        effects: {{table: orders}}
+        sdk: {sdk}
+    """)
+
+
+def one_request(system: ResolvedSystem, faults: str = "[]", duration: str = "2m") -> RunResult:
+    return run_yaml(
+        f"""
+        experiment: probe
+        duration: {duration}
+        workload: {{steady: {{rate: 1/s, for: 1s}}}}
+        faults: {faults}
+    """,
+        system,
+    )
+
+
+def puts(result: RunResult) -> list[AwsCalled]:
+    return [c for c in result.ledger.of(AwsCalled) if c.operation == "PutItem"]
+
+
+def statuses(result: RunResult) -> list[int]:
+    return [r.status for r in result.ledger.of(Responded)]
+
+
+INSTANT_DB = "latency: {base: 0s, jitter: 0s}"
+
+
+def test_a_throttle_is_retried_by_the_installed_sdk_then_fails_the_request() -> None:
+    """DynamoDB throttling arrives as a real 400 ProvisionedThroughputExceededException below
+    botocore: the installed SDK retries it with its own policy (botocore 1.44: standard mode,
+    4 attempts for DynamoDB), then the error reaches the handler, and the sync client sees 502.
+    Source: aws-semantics.md 5.4, 6.3, "Update (botocore 1.44.8, measured)"; DESIGN.md "Faults
+    below the SDK"."""
+    result = one_request(
+        sync_system("put_order", table=INSTANT_DB), "[{dynamodb.throttle: {probability: 100%}}]"
+    )
+    expected = installed_sdk_attempts(400, PTEE)
+    assert [c.outcome for c in puts(result)] == [PTEE] * expected
+    assert all(c.injected for c in puts(result))
+    assert statuses(result) == [502]
+    assert result.final.effects == {}, "a throttled write is not applied"
+
+
+def test_legacy_mode_backoff_sleeps_in_virtual_time() -> None:
+    """In legacy mode botocore makes 10 DynamoDB attempts, sleeping 50 ms x 2^n between them
+    (25.55 s in all); those sleeps pass in virtual time and count against the Lambda timeout.
+    Source: aws-semantics.md 6.2 "Checked numerically", 12 MUST "This sleep time counts against
+    the Lambda timeout"."""
+    result = one_request(
+        sync_system("put_order", table=INSTANT_DB, sdk="{retry_mode: legacy}"),
+        "[{dynamodb.throttle: {probability: 100%}}]",
+    )
+    calls = puts(result)
+    assert len(calls) == installed_sdk_attempts(400, PTEE, mode="legacy") == 10
+    gaps = [b.t - a.t for a, b in itertools.pairwise(calls)]
+    assert gaps == pytest.approx([0.05 * 2**n for n in range(9)])
+    (ended,) = result.ledger.of(InvocationEnded)
+    assert ended.t - calls[0].t == pytest.approx(25.55)
+    assert ended.detail == PTEE
+
+
+def test_a_legacy_backoff_longer_than_the_timeout_is_cut_by_the_timeout() -> None:
+    """The SDK's sleeps count against the function timeout: with 10 s, legacy mode reaches
+    only the attempts that fit, then the invocation times out. Source: aws-semantics.md 6.2,
+    12 MUST."""
+    result = one_request(
+        sync_system("put_order", timeout="10s", table=INSTANT_DB, sdk="{retry_mode: legacy}"),
+        "[{dynamodb.throttle: {probability: 100%}}]",
+    )
+    # Attempts at 0, .05, .15, .35, .75, 1.55, 3.15, 6.35; the next would be at 12.75 s.
+    assert len(puts(result)) == 8
+    assert [e.outcome for e in result.ledger.of(InvocationEnded)] == ["timeout"]
+
+
+def test_a_server_error_is_retried_by_the_sdk() -> None:
+    """`dynamodb.error` answers 500 InternalServerError, which the SDK retries as a transient
+    error. Source: aws-semantics.md 5.4 "InternalServerError (500) and 503: retryable", 6.3."""
+    result = one_request(
+        sync_system("put_order", table=INSTANT_DB), "[{dynamodb.error: {probability: 100%}}]"
+    )
+    expected = installed_sdk_attempts(500, "InternalServerError")
+    assert [c.outcome for c in puts(result)] == ["InternalServerError"] * expected
+
+
+def test_a_failed_conditional_write_still_consumes_capacity() -> None:
+    """A conditional write whose condition fails is not retried, and still consumes write
+    capacity: on a 1-WCU table with no burst credit the write right after it is throttled.
+    Source: aws-semantics.md 5.1 "Failed conditional writes still consume capacity", 5.5,
+    [DOC] WorkingWithItems (ConditionalWrites.ReturnConsumedCapacity)."""
+    table = "billing: provisioned, write_capacity: 1, burst_seconds: 0s, " + INSTANT_DB
+    result = one_request(sync_system("conditional_twice", table=table))
+    outcomes = [c.outcome for c in puts(result)]
+    assert outcomes[:3] == ["ok", "ConditionalCheckFailedException", PTEE]
+    assert puts(result)[2].injected and puts(result)[2].t == puts(result)[1].t
+    assert outcomes[-1] == "ok", "the SDK's retries outwait the refill"
+
+
+def test_the_capacity_model_throttles_a_burst_by_itself() -> None:
+    """With provisioned capacity and no fault, a burst above capacity plus burst credit is
+    throttled by DynamoDB itself. Source: aws-semantics.md 5.2, DESIGN.md "Capacity, not only
+    coin flips"."""
+    table = "billing: provisioned, write_capacity: 1, burst_seconds: 0s, " + INSTANT_DB
+    result = run_yaml(
+        """
+        experiment: burst
+        duration: 1m
+        workload: {steady: {rate: 20/s, for: 1s}}
+    """,
+        sync_system("put_order", table=table),
+    )
+    assert any(c.outcome == PTEE for c in puts(result))
+    assert not any(c.injected is False and c.outcome == PTEE for c in puts(result))
+
+
+def test_a_write_before_the_timeout_persists() -> None:
+    """A handler that writes and then runs past its timeout: the client sees 502, and the
+    write is in the table. Source: aws-semantics.md 1.5 "Side effects completed before the
+    timeout persist", 2.3 (function timeout under 29 s -> 502)."""
+    result = one_request(sync_system("write_then_hang", timeout="3s", table=INSTANT_DB))
+    assert statuses(result) == [502]
+    assert [e.outcome for e in result.ledger.of(InvocationEnded)] == ["timeout"]
+    assert list(result.final.effects.values()) == [1]
+
+
+def test_post_to_a_connection_idle_for_10_minutes_is_410_gone() -> None:
+    """A notification posted after the user's WebSocket connection has been idle for 10
+    minutes fails with 410 GoneException, which the SDK does not retry; the reference consumer
+    swallows it and the order still completes. Source: aws-semantics.md 7 (GoneException,
+    idle timeout 10 min), 6.4 "PostToConnection 410 GoneException: not retried"."""
+    delayed = run_yaml(
+        """
+        experiment: late
+        duration: 15m
+        workload: {steady: {rate: 1/s, for: 1s}}
+        faults: [{sqs.delay: {delay: 11m}}]
+    """,
+        reference("eda"),
+    )
+    posts = [c for c in delayed.ledger.of(AwsCalled) if c.operation == "PostToConnection"]
+    assert [(c.outcome, c.injected) for c in posts] == [("GoneException", True)]
+    assert [n.outcome for n in delayed.ledger.of(Notified)] == ["gone"]
+    assert list(delayed.final.effects.values()) == [1]
+
+    prompt = run_yaml(
+        """
+        experiment: prompt
+        duration: 1m
+        workload: {steady: {rate: 1/s, for: 1s}}
+    """,
+        reference("eda"),
+    )
+    assert [n.outcome for n in prompt.ledger.of(Notified)] == ["delivered"]
+
+
+def test_handlers_see_the_request_through_real_boto3_and_moto() -> None:
+    """The handler's boto3 call really reached moto: the item is there with its request id.
+    Source: DESIGN.md "Managed services are modelled natively; moto backs the APIs that
+    handlers call"."""
+    result = one_request(sync_system("put_order", table=INSTANT_DB))
+    assert statuses(result) == [201]
+    assert result.final.effects == {"r000001": 1}
+    (call,) = puts(result)
+    assert (call.target, call.request_id, call.outcome, call.injected) == (
+        "orders",
+        "r000001",
+        "ok",
+        False,
+    )

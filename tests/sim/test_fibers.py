@@ -1,0 +1,100 @@
+"""Fibers run blocking handler code inside SimPy processes; a deadline kills the fiber where
+it waits and what it did before stays done (Lambda: "side effects completed before the
+timeout persist", aws-semantics.md 1.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import simpy
+
+from chaos.sim import Killed, current_fiber, drive, virtual_sleep
+
+
+def _drive(env: simpy.Environment, fn: Any, *, deadline: float) -> simpy.Process:
+    return env.process(drive(env, fn, (), context="ctx", deadline=deadline))
+
+
+def test_a_fiber_returns_its_value_after_its_virtual_sleeps() -> None:
+    env = simpy.Environment()
+
+    def work() -> str:
+        assert current_fiber() is not None and current_fiber().context == "ctx"  # type: ignore[union-attr]
+        virtual_sleep(2.0)
+        virtual_sleep(3.0)
+        return "ok"
+
+    process = _drive(env, work, deadline=10.0)
+    env.run()
+    assert process.value.value == "ok"
+    assert env.now == 5.0
+
+
+def test_an_exception_is_the_outcome_not_a_crash() -> None:
+    env = simpy.Environment()
+
+    def fail() -> None:
+        virtual_sleep(1.0)
+        raise ValueError("boom")
+
+    process = _drive(env, fail, deadline=10.0)
+    env.run()
+    assert isinstance(process.value.error, ValueError)
+
+
+def test_the_deadline_kills_the_fiber_exactly_then_and_earlier_work_stays() -> None:
+    env = simpy.Environment()
+    done: list[str] = []
+    cleanup: list[type[BaseException]] = []
+
+    def slow() -> None:
+        done.append("write")
+        try:
+            virtual_sleep(100.0)
+            done.append("never")
+        except BaseException as error:  # the sandbox is frozen: Killed reaches the code
+            cleanup.append(type(error))
+            raise
+
+    process = _drive(env, slow, deadline=3.0)
+    env.run()
+    assert process.value.timed_out
+    assert env.now == 3.0
+    assert done == ["write"]
+    assert cleanup == [Killed]
+
+
+def test_except_exception_cannot_swallow_the_kill() -> None:
+    env = simpy.Environment()
+    after: list[str] = []
+
+    def stubborn() -> None:
+        try:
+            virtual_sleep(10.0)
+        except Exception:
+            after.append("swallowed")
+        after.append("continued")
+
+    process = _drive(env, stubborn, deadline=1.0)
+    env.run()
+    assert process.value.timed_out
+    assert after == []
+
+
+def test_virtual_sleep_outside_a_fiber_is_a_no_op() -> None:
+    assert current_fiber() is None
+    virtual_sleep(5.0)
+
+
+@pytest.mark.parametrize("seconds", [0.0, -1.0])
+def test_non_positive_sleeps_do_not_yield(seconds: float) -> None:
+    env = simpy.Environment()
+
+    def work() -> str:
+        virtual_sleep(seconds)
+        return "ok"
+
+    process = _drive(env, work, deadline=1.0)
+    env.run()
+    assert process.value.value == "ok" and env.now == 0
