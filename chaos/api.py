@@ -54,8 +54,9 @@ class UnexpectedVerdict(GuaranteeViolation):
         super().__init__("\n".join(self.lines))
 
 
-def load(source: Source, *, name: str | None = None, path: Path | None = None,
-         line: int = 1) -> LoadedExperiment:
+def load(
+    source: Source, *, name: str | None = None, path: Path | None = None, line: int = 1
+) -> LoadedExperiment:
     """One experiment with where it came from; SpecError lists every problem.
 
     Args:
@@ -84,9 +85,13 @@ def _pick(loaded: list[LoadedExperiment], name: str | None, path: Path) -> Loade
         if item.experiment.experiment == name:
             return item
     names = ", ".join(item.experiment.experiment for item in loaded)
-    raise SpecError.single(str(path), f"pass name= to choose an experiment: {names}"
-                           if name is None else f"no experiment named {name!r}",
-                           hint=f"experiments in this file: {names}")
+    raise SpecError.single(
+        str(path),
+        f"pass name= to choose an experiment: {names}"
+        if name is None
+        else f"no experiment named {name!r}",
+        hint=f"experiments in this file: {names}",
+    )
 
 
 def _from_yaml(text: str, path: Path, line: int) -> Experiment:
@@ -97,8 +102,12 @@ def _from_yaml(text: str, path: Path, line: int) -> Experiment:
     except SpecError as error:
         raise SpecError([_shifted(d, line) for d in error.diagnostics]) from None
     if len(loaded) != 1:
-        raise SpecError.single(str(path), "the YAML text must hold exactly one experiment",
-                               line=line, hint="run the others with their own calls")
+        raise SpecError.single(
+            str(path),
+            "the YAML text must hold exactly one experiment",
+            line=line,
+            hint="run the others with their own calls",
+        )
     return loaded[0].experiment
 
 
@@ -110,10 +119,12 @@ def _from_mapping(data: Mapping[str, Any], path: Path, line: int) -> Experiment:
     try:
         return experiment_model().model_validate(dict(data))
     except ValidationError as error:
-        raise SpecError([
-            Diagnostic(str(path), line, 0, str(item["msg"]), _key_path(item["loc"]))
-            for item in error.errors(include_url=False)
-        ]) from None
+        raise SpecError(
+            [
+                Diagnostic(str(path), line, 0, str(item["msg"]), _key_path(item["loc"]))
+                for item in error.errors(include_url=False)
+            ]
+        ) from None
 
 
 def _key_path(loc: tuple[str | int, ...]) -> str:
@@ -159,8 +170,9 @@ def systems_of(loaded: LoadedExperiment, *, base_dir: Path | None = None) -> lis
     return resolved
 
 
-def system_named(loaded: LoadedExperiment, system: str, *,
-                 base_dir: Path | None = None) -> ResolvedSystem:
+def system_named(
+    loaded: LoadedExperiment, system: str, *, base_dir: Path | None = None
+) -> ResolvedSystem:
     """The experiment's own reference to `system` (with its overrides), else `system` itself."""
     from chaos.spec.experiment import SystemRef
     from chaos.systems import load_system
@@ -175,8 +187,14 @@ def system_named(loaded: LoadedExperiment, system: str, *,
     return load_system(SystemRef(ref=system), base)
 
 
-def run(source: Source, system: str, *, seed: int | None = None, name: str | None = None,
-        progress: Callable[[Progress], None] | None = None) -> Outcome:
+def run(
+    source: Source,
+    system: str,
+    *,
+    seed: int | None = None,
+    name: str | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> Outcome:
     """Run one experiment against one system and judge it.
 
     Args:
@@ -191,13 +209,23 @@ def run(source: Source, system: str, *, seed: int | None = None, name: str | Non
         The `Outcome`: verdict, expected verdict, the run result and its evidence.
     """
     loaded = load(source, name=name)
-    return run_loaded(loaded, system, seed=seed, progress=progress,
-                      base_dir=Path.cwd() if loaded.path == PYTHON_SOURCE else None)
+    return run_loaded(
+        loaded,
+        system,
+        seed=seed,
+        progress=progress,
+        base_dir=Path.cwd() if loaded.path == PYTHON_SOURCE else None,
+    )
 
 
-def run_loaded(loaded: LoadedExperiment, system: str, *, seed: int | None = None,
-               progress: Callable[[Progress], None] | None = None,
-               base_dir: Path | None = None) -> Outcome:
+def run_loaded(
+    loaded: LoadedExperiment,
+    system: str,
+    *,
+    seed: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    base_dir: Path | None = None,
+) -> Outcome:
     from chaos.engine.runner import run_one
 
     resolved = system_named(loaded, system, base_dir=base_dir)

@@ -148,7 +148,7 @@ def add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 def command_validate(args: argparse.Namespace) -> int:
     """Every problem of every file, compiler style; exit 0 when all are valid, 2 otherwise."""
     from chaos.spec.loader import experiment_files, load_file
-    from chaos.spec.semantics import SystemResolver
+    from chaos.spec.resolve import SystemResolver
 
     files = experiment_files(args.paths)
     if not files:
@@ -229,14 +229,14 @@ def _experiment_lines(paths: list[Path]) -> list[str]:
             continue
         for item in loaded:
             experiment = item.experiment
-            systems = ", ".join(experiment.system_names())
+            systems = ", ".join(str(r.overrides.get("system", r.ref)) for r in experiment.systems)
             lines.append(f"{item.path}:{item.line}  {experiment.experiment}  [{systems}]  "
                          f"{_first_sentence(experiment.description)}".rstrip())
     return lines
 
 
 def _system_rows() -> list[tuple[str, str]]:
-    from chaos.spec.semantics import read_definition
+    from chaos.spec.resolve import read_definition
     from chaos.systems import system_registry
 
     rows = []

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from chaos.checks.accounting import Accounting, account
+from chaos.engine.result import RunResult
 from chaos.faults.registry import fault_types
 from chaos.faults.schedule import applies
-from chaos.engine.result import RunResult
 from chaos.ledger import FaultWindow, InvocationEnded, Invoked, Record, Sent
 
 

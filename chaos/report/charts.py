@@ -37,16 +37,37 @@ ASCII = Glyphs("-", "x", ASCII_BLOCKS, "=", ".")
 def glyphs_for(encoding: str) -> Glyphs:
     return UNICODE if encoding.lower().replace("-", "").startswith("utf") else ASCII
 
+
 _TICK_STEPS = (
-    0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200,
-    10800, 21600, 43200, 86400,
+    0.1,
+    0.2,
+    0.5,
+    1,
+    2,
+    5,
+    10,
+    15,
+    20,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1200,
+    1800,
+    3600,
+    7200,
+    10800,
+    21600,
+    43200,
+    86400,
 )
 _MIN_TICK_SPACING = 10
 """Characters between time-axis labels: enough for `1h30m` and some air."""
 
 
-def resample(values: Sequence[float], width: int, *,
-             how: Literal["mean", "max"]) -> list[float]:
+def resample(values: Sequence[float], width: int, *, how: Literal["mean", "max"]) -> list[float]:
     """`width` columns from `values`; each column aggregates the values it covers."""
     count = len(values)
     if count == 0 or width <= 0:
@@ -73,8 +94,14 @@ def sparkline(values: Iterable[float], scale: float, *, blocks: str = BLOCKS) ->
     return "".join(out)
 
 
-def window_bar(spans: Iterable[tuple[float, float]], duration: float, width: int, *,
-               mark: str = "━", blank: str = " ") -> str:
+def window_bar(
+    spans: Iterable[tuple[float, float]],
+    duration: float,
+    width: int,
+    *,
+    mark: str = "━",
+    blank: str = " ",
+) -> str:
     """`mark` in every column whose slice of time overlaps one of the spans."""
     cells = [blank] * width
     if duration <= 0:
@@ -112,7 +139,7 @@ def time_axis(duration: float, width: int) -> str:
         column = min(column, width - len(label))
         if column < free_from or column < 0:
             continue
-        cells[column:column + len(label)] = label
+        cells[column : column + len(label)] = label
         free_from = column + len(label) + 1
     return "".join(cells)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from chaos.checks.accounting import Accounting, percentile
 from chaos.checks.causes import THROTTLE_CODES
-from chaos.ledger import AwsCalled, Responded
+from chaos.ledger import AwsCalled, Responded, Sent
 
 if TYPE_CHECKING:
     # The engine pulls in moto; a pytest controller only needs to rebuild summaries.
@@ -47,6 +47,8 @@ class Timeline:
     completions: tuple[int, ...]
     """Requests whose effect first appeared in the table."""
     has_queue: bool
+    arrivals: tuple[int, ...] = ()
+    """Requests the clients sent for the first time: the offered load (bursts, ramps)."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,13 @@ class RunSummary:
         timeline = values.get("timeline")
         if timeline is not None:
             values["timeline"] = Timeline(
-                step=timeline["step"], has_queue=timeline["has_queue"],
-                **{key: tuple(timeline[key])
-                   for key in ("queue_depth", "client_errors", "completions")},
+                step=timeline["step"],
+                has_queue=timeline["has_queue"],
+                **{
+                    key: tuple(timeline[key])
+                    for key in ("queue_depth", "client_errors", "completions", "arrivals")
+                    if key in timeline
+                },
             )
         return cls(**values)
 
@@ -129,17 +135,27 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
     command = outcome.reproduce if reproduce is None else reproduce
     names = experiment.system_names()
     base = RunSummary(
-        experiment=experiment.experiment, path=str(outcome.path), line=outcome.line,
+        experiment=experiment.experiment,
+        path=str(outcome.path),
+        line=outcome.line,
         system=outcome.system,
         system_index=names.index(outcome.system) if outcome.system in names else len(names),
-        architecture="", seed=outcome.seed, verdict=outcome.verdict.verdict.value,
-        expected=outcome.expected.value, as_expected=outcome.as_expected,
-        reason=outcome.verdict.reason, duration=experiment.duration,
-        description=experiment.description.strip(), reproduce=command,
+        architecture="",
+        seed=outcome.seed,
+        verdict=outcome.verdict.verdict.value,
+        expected=outcome.expected.value,
+        as_expected=outcome.as_expected,
+        reason=outcome.verdict.reason,
+        duration=experiment.duration,
+        description=experiment.description.strip(),
+        reproduce=command,
         windows=_spec_windows(outcome),
         assertions=tuple((r.name, r.status.value, r.detail) for r in outcome.verdict.results),
-        findings=tuple(r.finding.render().replace(outcome.reproduce, command)
-                       for r in outcome.verdict.results if r.finding),
+        findings=tuple(
+            r.finding.render().replace(outcome.reproduce, command)
+            for r in outcome.verdict.results
+            if r.finding
+        ),
         causes=_causes(outcome),
     )
     if outcome.result is None or outcome.evidence is None:
@@ -188,18 +204,24 @@ def _success_rate(accounting: Accounting) -> float | None:
 
 
 def _p99(accounting: Accounting) -> float | None:
-    values = [latency for f in accounting.requests.values()
-              if not f.poison and (latency := f.completion_latency) is not None]
+    values = [
+        latency
+        for f in accounting.requests.values()
+        if not f.poison and (latency := f.completion_latency) is not None
+    ]
     return percentile(values, 0.99)
 
 
 def _db_throttles(result: RunResult) -> int:
-    return sum(1 for call in result.ledger.of(AwsCalled)
-               if call.service == "dynamodb" and call.outcome in THROTTLE_CODES)
+    return sum(
+        1
+        for call in result.ledger.of(AwsCalled)
+        if call.service == "dynamodb" and call.outcome in THROTTLE_CODES
+    )
 
 
 def timeline(result: RunResult, accounting: Accounting, *, buckets: int = BUCKETS) -> Timeline:
-    """Queue depth, client errors and completions per bucket of virtual time."""
+    """Load, queue depth, client errors and completions per bucket of virtual time."""
     step = result.simulated_seconds / buckets
 
     def bucket(t: float) -> int:
@@ -209,6 +231,10 @@ def timeline(result: RunResult, accounting: Accounting, *, buckets: int = BUCKET
     for sample in result.samples:
         index = bucket(sample.t)
         depth[index] = max(depth[index], sample.queue_visible + sample.queue_in_flight)
+    arrivals = [0] * buckets
+    for sent in result.ledger.of(Sent):
+        if sent.attempt == 1:
+            arrivals[bucket(sent.t)] += 1
     errors = [0] * buckets
     for response in result.ledger.of(Responded):
         if not 200 <= response.status < 300:
@@ -217,5 +243,11 @@ def timeline(result: RunResult, accounting: Accounting, *, buckets: int = BUCKET
     for facts in accounting.requests.values():
         if facts.completed and facts.first_effect_at is not None:
             completions[bucket(facts.first_effect_at)] += 1
-    return Timeline(step, tuple(depth), tuple(errors), tuple(completions),
-                    has_queue=result.system.queue is not None)
+    return Timeline(
+        step,
+        tuple(depth),
+        tuple(errors),
+        tuple(completions),
+        has_queue=result.system.queue is not None,
+        arrivals=tuple(arrivals),
+    )

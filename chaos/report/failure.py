@@ -10,7 +10,9 @@ from __future__ import annotations
 from chaos.report.data import RunSummary
 
 _EXPECTING = {
-    "survived": "survive", "failed": "fail", "inconclusive": "be inconclusive",
+    "survived": "survive",
+    "failed": "fail",
+    "inconclusive": "be inconclusive",
     "error": "raise an error",
 }
 _MARKS = {"passed": "✓", "failed": "✗", "inconclusive": "?", "skipped": "-"}
@@ -25,15 +27,16 @@ def failure_lines(summary: RunSummary, *, rerun: str = "") -> list[str]:
     """The whole story: verdict against expectation, assertions, findings, reproduction."""
     expecting = _EXPECTING.get(summary.expected, summary.expected)
     lines = [
-        f"{summary.label} {summary.verdict}, but {summary.experiment} expects it to "
-        f"{expecting}.",
+        f"{summary.label} {summary.verdict}, but {summary.experiment} expects it to {expecting}.",
         f"  {summary.reason}",
         "",
     ]
     if summary.assertions:
         lines.append("assertions:")
-        lines.extend(f"  {_MARKS.get(status, status)} {name}: {detail}"
-                     for name, status, detail in summary.assertions)
+        lines.extend(
+            f"  {_MARKS.get(status, status)} {name}: {detail}"
+            for name, status, detail in summary.assertions
+        )
         lines.append("")
     for finding in summary.findings:
         lines.extend(finding.splitlines())

@@ -21,14 +21,14 @@ from chaos.report.terminal import print_report
 
 __all__ = ["FILE_NAMES", "REPORT_KINDS", "parse_kinds", "recorded", "write_reports"]
 
-FILE_NAMES = {"markdown": "chaos-report.md", "svg": "chaos-report.svg",
-              "html": "chaos-report.html"}
+FILE_NAMES = {"markdown": "chaos-report.md", "svg": "chaos-report.svg", "html": "chaos-report.html"}
 EXPORT_WIDTH = 120
 DEFAULT_REPORTS_DIR = Path("reports")
 
 
-def write_reports(summaries: Sequence[RunSummary], kinds: Iterable[str],
-                  directory: Path) -> list[Path]:
+def write_reports(
+    summaries: Sequence[RunSummary], kinds: Iterable[str], directory: Path
+) -> list[Path]:
     """Write the file kinds among `kinds` into `directory`; the paths written.
 
     Markdown is also appended to `$GITHUB_STEP_SUMMARY` when that is set.
@@ -57,10 +57,17 @@ def write_reports(summaries: Sequence[RunSummary], kinds: Iterable[str],
 
 def recorded(summaries: Sequence[RunSummary]) -> Console:
     """A console that has recorded the full report (findings included), for exports."""
-    console = Console(file=io.StringIO(), record=True, width=EXPORT_WIDTH,
-                      force_terminal=True, no_color=False, color_system="truecolor",
-                      highlight=False,
-                      emoji=False, legacy_windows=False)
+    console = Console(
+        file=io.StringIO(),
+        record=True,
+        width=EXPORT_WIDTH,
+        force_terminal=True,
+        no_color=False,
+        color_system="truecolor",
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+    )
     print_report(console, summaries, findings=True)
     return console
 

@@ -35,8 +35,13 @@ def journal(outcome: Outcome) -> dict[str, Any]:
         "reproduce": outcome.reproduce,
         "counts": {},
         "assertions": [
-            {"name": r.name, "status": r.status.value, "passed": r.passed, "detail": r.detail,
-             "finding": r.finding.render() if r.finding else None}
+            {
+                "name": r.name,
+                "status": r.status.value,
+                "passed": r.passed,
+                "detail": r.detail,
+                "finding": r.finding.render() if r.finding else None,
+            }
             for r in outcome.verdict.results
         ],
         "latency": {"p50": None, "p95": None, "p99": None},

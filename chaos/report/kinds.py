@@ -23,8 +23,10 @@ def parse_kinds(values: Iterable[str]) -> frozenset[str]:
             if not kind:
                 continue
             if kind not in REPORT_KINDS:
-                raise ValueError(f"unknown report kind {kind!r}; choose from "
-                                 f"{', '.join(REPORT_KINDS)} (comma-separated)")
+                raise ValueError(
+                    f"unknown report kind {kind!r}; choose from "
+                    f"{', '.join(REPORT_KINDS)} (comma-separated)"
+                )
             kinds.add(kind)
     if "none" in kinds and len(kinds) > 1:
         raise ValueError("report kind 'none' cannot be combined with others")

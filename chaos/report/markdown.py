@@ -16,10 +16,20 @@ from chaos.report.scoreboard import expectation_line, standings
 
 STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 _ICONS = {"survived": "✅", "failed": "❌", "inconclusive": "⚠️", "error": "💥"}
-_COUNTS = ("sent", "accepted", "completed", "lost", "dead_lettered", "duplicated", "expired",
-           "pending")
-_HEAD = ("| experiment | system | verdict | sent | accepted | completed | lost | dead-lettered "
-         "| duplicated | expired | pending | client success | p99 | DB throttles | reason |")
+_COUNTS = (
+    "sent",
+    "accepted",
+    "completed",
+    "lost",
+    "dead_lettered",
+    "duplicated",
+    "expired",
+    "pending",
+)
+_HEAD = (
+    "| experiment | system | verdict | sent | accepted | completed | lost | dead-lettered "
+    "| duplicated | expired | pending | client success | p99 | DB throttles | reason |"
+)
 
 
 def markdown(summaries: Sequence[RunSummary]) -> str:
@@ -39,8 +49,11 @@ def markdown(summaries: Sequence[RunSummary]) -> str:
     ]
     lines.extend(_row(s) for s in ordered)
     lines += ["", "### Scoreboard", ""]
-    lines.extend(f"- **{s.system}**: survived {s.survived}/{s.runs}, as expected "
-                 f"{s.as_expected}/{s.runs}. {_escape(s.sentence)}" for s in standings(ordered))
+    lines.extend(
+        f"- **{s.system}**: survived {s.survived}/{s.runs}, as expected "
+        f"{s.as_expected}/{s.runs}. {_escape(s.sentence)}"
+        for s in standings(ordered)
+    )
     unexpected = [s for s in ordered if not s.as_expected]
     if unexpected:
         lines += ["", "### Not as expected", ""]
@@ -56,21 +69,36 @@ def _row(summary: RunSummary) -> str:
     counts = [f"{summary.counts[k]:,}" if summary.counts else "-" for k in _COUNTS]
     rate = "-" if summary.success_rate is None else f"{summary.success_rate:.2%}"
     cells = [
-        f"`{summary.experiment}`", summary.system, verdict, *counts, rate,
-        charts.seconds_text(summary.p99), f"{summary.db_throttles:,}",
+        f"`{summary.experiment}`",
+        summary.system,
+        verdict,
+        *counts,
+        rate,
+        charts.seconds_text(summary.p99),
+        f"{summary.db_throttles:,}",
         _escape(summary.reason),
     ]
     return "| " + " | ".join(cells) + " |"
 
 
 def _details(summary: RunSummary) -> list[str]:
-    title = f"{summary.experiment}[{summary.system}]: {summary.verdict}, expected " \
-            f"{summary.expected}"
+    title = (
+        f"{summary.experiment}[{summary.system}]: {summary.verdict}, expected {summary.expected}"
+    )
     body = "\n\n".join([*summary.findings] or [summary.reason])
     if "reproduce:" not in body:
         body += f"\nreproduce: {summary.reproduce}"
-    return ["<details>", f"<summary>{_escape(title)}</summary>", "", "```text",
-            *body.splitlines(), "```", "", "</details>", ""]
+    return [
+        "<details>",
+        f"<summary>{_escape(title)}</summary>",
+        "",
+        "```text",
+        *body.splitlines(),
+        "```",
+        "",
+        "</details>",
+        "",
+    ]
 
 
 def _escape(text: str) -> str:
@@ -86,4 +114,3 @@ def append_step_summary(text: str, *, environ: Mapping[str, str] | None = None) 
     with path.open("a", encoding="utf-8") as out:
         out.write(text if text.endswith("\n") else text + "\n")
     return path
-

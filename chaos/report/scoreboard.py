@@ -11,9 +11,16 @@ from dataclasses import dataclass
 
 from chaos.report.data import RunSummary
 
-_REPEATS = re.compile(r"\s*\(\d+x\)$")
+_DETAILS = (
+    re.compile(r" \(\d+x\)"),
+    re.compile(r" \(client saw \d+\)"),
+    re.compile(r" during .*$"),
+)
+"""Per-run detail in a cause: repeats, status codes, the fault window it fell in."""
 MAX_NAMED = 3
 """Experiments named per reason before `and N more`."""
+MAX_REASONS = 3
+"""Reasons spelled out per verdict before `N more for other reasons`."""
 
 
 @dataclass(frozen=True)
@@ -40,38 +47,51 @@ def _standing(runs: list[RunSummary]) -> Standing:
     label = next((r.label for r in runs if r.architecture), runs[0].system)
     survived = sum(r.verdict == "survived" for r in runs)
     expected = sum(r.as_expected for r in runs)
-    return Standing(runs[0].system, label, len(runs), survived, expected,
-                    sentence(label, runs))
+    return Standing(runs[0].system, label, len(runs), survived, expected, sentence(label, runs))
 
 
 def sentence(label: str, runs: Sequence[RunSummary]) -> str:
-    """`sync survived 1 of 3. Failed burst, spike: Lambda throttle ...; ...`."""
+    """`sync survived 3 of 14. Failed 10: Lambda throttle at its concurrency limit (burst,
+    spike, storm and 4 more); DynamoDB throttle after 4 SDK attempts (db-throttling).`"""
     survived = sum(r.verdict == "survived" for r in runs)
     if survived == len(runs):
         if len(runs) == 1:
             return f"{label} survived its only experiment."
         return f"{label} survived all {len(runs)} experiments."
-    head = f"{label} survived {survived} of {len(runs)}."
-    parts: list[str] = []
-    for verdict, verb in (("failed", "Failed"), ("inconclusive", "Inconclusive"),
-                          ("error", "Could not run")):
-        groups = _by_reason([r for r in runs if r.verdict == verdict])
-        parts.extend(f"{verb} {_names(names)}: {reason}." for reason, names in groups)
-    return " ".join([head, *parts])
+    parts = [f"{label} survived {survived} of {len(runs)}."]
+    for verdict, verb in (
+        ("failed", "Failed"),
+        ("inconclusive", "Inconclusive"),
+        ("error", "Could not run"),
+    ):
+        matching = [r for r in runs if r.verdict == verdict]
+        if matching:
+            parts.append(f"{verb} {len(matching)}: {_grouped(matching)}.")
+    return " ".join(parts)
 
 
 def main_reason(run: RunSummary) -> str:
-    """The most frequent cause behind a run's findings, else its verdict's reason."""
+    """The most frequent cause behind a run's findings, else its verdict's reason, stripped
+    of what differs between experiments (which fault window, which status, how often)."""
     if run.causes:
-        return _REPEATS.sub("", run.causes[0][0])
+        reason = run.causes[0][0]
+        for pattern in _DETAILS:
+            reason = pattern.sub("", reason)
+        return reason
     return run.reason.split("; ")[0]
 
 
-def _by_reason(runs: Sequence[RunSummary]) -> list[tuple[str, list[str]]]:
+def _grouped(runs: Sequence[RunSummary]) -> str:
+    """`reason (names); reason (names)`, the most common reason first."""
     groups: dict[str, list[str]] = {}
     for run in runs:
         groups.setdefault(main_reason(run), []).append(run.experiment)
-    return list(groups.items())
+    ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
+    shown = [f"{reason} ({_names(names)})" for reason, names in ordered[:MAX_REASONS]]
+    rest = sum(len(names) for _, names in ordered[MAX_REASONS:])
+    if rest:
+        shown.append(f"{rest} more for other reasons")
+    return "; ".join(shown)
 
 
 def _names(names: list[str]) -> str:
@@ -86,7 +106,9 @@ def expectation_line(summaries: Sequence[RunSummary]) -> str:
     off = [s for s in sorted(summaries, key=lambda s: s.sort_key) if not s.as_expected]
     if not off:
         return f"All {total} verdict{'s' if total != 1 else ''} as expected."
-    listed = ", ".join(f"{s.experiment}[{s.system}] {s.verdict}, expected {s.expected}"
-                       for s in off[:MAX_NAMED * 2])
+    listed = ", ".join(
+        f"{s.experiment}[{s.system}] {s.verdict}, expected {s.expected}"
+        for s in off[: MAX_NAMED * 2]
+    )
     more = f" and {len(off) - MAX_NAMED * 2} more" if len(off) > MAX_NAMED * 2 else ""
     return f"{len(off)} of {total} verdicts not as expected: {listed}{more}."

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 class ReportSession:
     """Collects outcomes of one command and reports them once."""
 
-    def __init__(self, kinds: Iterable[str], *, reports_dir: Path,
-                 journal: Path | None = None) -> None:
+    def __init__(
+        self, kinds: Iterable[str], *, reports_dir: Path, journal: Path | None = None
+    ) -> None:
         self.kinds = frozenset(kinds)
         self.reports_dir = reports_dir
         self.journal = journal
@@ -45,7 +46,9 @@ class ReportSession:
             show(console, self.summaries)
         written = write_reports(self.summaries, self.kinds, self.reports_dir)
         for path in written:
-            console.print(f"chaos-arena: wrote {path}", highlight=False, soft_wrap=True)
+            console.print(
+                f"chaos-arena: wrote {path}", markup=False, highlight=False, soft_wrap=True
+            )
         return written
 
 

@@ -28,26 +28,40 @@ from chaos.report.scoreboard import expectation_line, standings
 from chaos.report.timeline import timeline_grid
 
 VERDICT_STYLES = {
-    "survived": "bold green", "failed": "bold red", "inconclusive": "bold yellow",
+    "survived": "bold green",
+    "failed": "bold red",
+    "inconclusive": "bold yellow",
     "error": "bold magenta",
 }
 COLUMNS = (
-    ("sent", "sent"), ("acc", "accepted"), ("done", "completed"), ("lost", "lost"),
-    ("DLQ", "dead_lettered"), ("dup", "duplicated"), ("exp", "expired"),
+    ("sent", "sent"),
+    ("acc", "accepted"),
+    ("done", "completed"),
+    ("lost", "lost"),
+    ("DLQ", "dead_lettered"),
+    ("dup", "duplicated"),
+    ("exp", "expired"),
     ("pend", "pending"),
 )
 LEGEND = (
-    "acc accepted by the API", "done completed (effect in the table)", "DLQ dead-lettered",
-    "dup duplicated effects", "exp expired in SQS", "pend still queued at the end",
-    "ok client success rate", "p99 completion latency", "thr DynamoDB throttles",
+    "acc accepted by the API",
+    "done completed (effect in the table)",
+    "DLQ dead-lettered",
+    "dup duplicated effects",
+    "exp expired in SQS",
+    "pend still queued at the end",
+    "ok client success rate",
+    "p99 completion latency",
+    "thr DynamoDB throttles",
 )
 VERDICT_COLUMN_MIN_WIDTH = 90
 """Below this the verdict moves from the table into the reason line, so nothing wraps."""
 INDENT = (0, 0, 0, 1)
 
 
-def print_report(console: Console, summaries: Sequence[RunSummary], *,
-                 findings: bool = False) -> None:
+def print_report(
+    console: Console, summaries: Sequence[RunSummary], *, findings: bool = False
+) -> None:
     """The whole report: every experiment, then the scoreboard.
 
     Args:
@@ -83,14 +97,20 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
-def experiment_section(console: Console, runs: Sequence[RunSummary], glyphs: Glyphs, *,
-                       findings: bool = False) -> Iterator[RenderableType]:
+def experiment_section(
+    console: Console, runs: Sequence[RunSummary], glyphs: Glyphs, *, findings: bool = False
+) -> Iterator[RenderableType]:
     first = runs[0]
-    head = f" {glyphs.dot} ".join([
-        first.experiment, f"{first.path}:{first.line}", f"seed {first.seed}",
-        f"{charts.clock(first.duration)} simulated",
-    ])
-    yield Rule(Text(head, style="bold"), align="left", style="dim")
+    # The name alone in the rule: rich truncates a long title, and paths can be long.
+    yield Rule(Text(first.experiment, style="bold"), align="left", style="dim")
+    where = f" {glyphs.dot} ".join(
+        [
+            f"{first.path}:{first.line}",
+            f"seed {first.seed}",
+            f"{charts.clock(first.duration)} simulated",
+        ]
+    )
+    yield _indented(Text(where, style="dim"))
     if first.description:
         yield _indented(Text(first.description, style="dim italic"))
     wide = console.width >= VERDICT_COLUMN_MIN_WIDTH
@@ -103,8 +123,9 @@ def experiment_section(console: Console, runs: Sequence[RunSummary], glyphs: Gly
     if findings:
         for run in runs:
             if not run.as_expected and run.findings:
-                yield Padding(Text("\n".join(run.findings), style="red"), (1, 0, 0, 1),
-                              expand=False)
+                yield Padding(
+                    Text("\n".join(run.findings), style="red"), (1, 0, 0, 1), expand=False
+                )
 
 
 def _indented(renderable: RenderableType) -> Padding:
@@ -175,25 +196,41 @@ def scoreboard(summaries: Sequence[RunSummary]) -> RenderableType:
     table.add_column("as expected", justify="right", no_wrap=True)
     table.add_column("what it means", ratio=1, overflow="fold")
     for standing in standings(summaries):
-        style = "green" if standing.survived == standing.runs else (
-            "red" if standing.survived == 0 else "yellow")
-        table.add_row(Text(standing.system, style="bold"),
-                      Text(f"{standing.survived}/{standing.runs}", style=f"bold {style}"),
-                      f"{standing.as_expected}/{standing.runs}", standing.sentence)
+        style = (
+            "green"
+            if standing.survived == standing.runs
+            else ("red" if standing.survived == 0 else "yellow")
+        )
+        table.add_row(
+            Text(standing.system, style="bold"),
+            Text(f"{standing.survived}/{standing.runs}", style=f"bold {style}"),
+            f"{standing.as_expected}/{standing.runs}",
+            standing.sentence,
+        )
     all_expected = all(s.as_expected for s in summaries)
-    verdict = Text(expectation_line(summaries),
-                   style="bold green" if all_expected else "bold red")
-    return Group(Rule(Text("scoreboard", style="bold"), align="left", style="dim"),
-                 _indented(table), Padding(verdict, (1, 0, 0, 1), expand=False))
+    verdict = Text(expectation_line(summaries), style="bold green" if all_expected else "bold red")
+    return Group(
+        Rule(Text("scoreboard", style="bold"), align="left", style="dim"),
+        _indented(table),
+        Padding(verdict, (1, 0, 0, 1), expand=False),
+    )
 
 
-def render_text(summaries: Sequence[RunSummary], *, width: int, color: bool = False,
-                findings: bool = False) -> str:
+def render_text(
+    summaries: Sequence[RunSummary], *, width: int, color: bool = False, findings: bool = False
+) -> str:
     """The report as a string: ANSI-coloured when `color`, else plain text without the
     padding rich adds at line ends (CI logs and snapshots stay clean)."""
-    console = Console(file=io.StringIO(), width=width, force_terminal=color,
-                      no_color=not color, color_system="standard" if color else None,
-                      highlight=False, emoji=False, legacy_windows=False)
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+    )
     print_report(console, summaries, findings=findings)
     output = str(console.file.getvalue())  # type: ignore[attr-defined]
     if color:

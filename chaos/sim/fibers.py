@@ -69,6 +69,11 @@ class FiberOutcome:
     timed_out: bool = False
 
 
+_FIBER_ERRORS = (Exception, SystemExit)
+"""What ends a fiber as its own error. `sys.exit()` in handler code fails the invocation (AWS:
+Runtime.ExitError), not the simulation."""
+
+
 def drive(env: simpy.Environment, fn: Callable[..., Any], args: tuple[Any, ...], *,
           context: Any, deadline: float) -> Generator[simpy.Event, Any, FiberOutcome]:
     """A SimPy process body that runs `fn(*args)` in a fiber until it ends or `deadline`.
@@ -80,7 +85,7 @@ def drive(env: simpy.Environment, fn: Callable[..., Any], args: tuple[Any, ...],
     fiber.context = context
     try:
         request = fiber.switch(*args)
-    except Exception as error:
+    except _FIBER_ERRORS as error:
         return FiberOutcome(error=error)
     while not fiber.dead:
         remaining = deadline - env.now
@@ -92,7 +97,7 @@ def drive(env: simpy.Environment, fn: Callable[..., Any], args: tuple[Any, ...],
         yield env.timeout(request.seconds)
         try:
             request = fiber.switch()
-        except Exception as error:
+        except _FIBER_ERRORS as error:
             return FiberOutcome(error=error)
     return FiberOutcome(value=request)
 

@@ -8,7 +8,7 @@ key it is about (so `validate` points at `queue.visibility_timeout`, not at the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
@@ -66,6 +66,12 @@ class Problem:
     """The key itself is wrong (unknown, misspelt), so point at the key, not its value."""
     shown: str | None = None
     """The offending value as text, for when the file does not have it as written."""
+
+    def under(self, prefix: Loc) -> Problem:
+        """The same problem, its keys relative to a mapping `prefix` levels up."""
+        return replace(
+            self, loc=(*prefix, *self.loc), related=tuple((*prefix, *r) for r in self.related)
+        )
 
 
 class SpecProblems(ValueError):

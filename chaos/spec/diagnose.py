@@ -9,6 +9,7 @@ would be valid and suggests the closest; a bare "Input should be..." never reach
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -26,21 +27,49 @@ Root = tuple[schemas.Schema, schemas.Schema]
 
 _ENTRY_KINDS = {"faults": "fault type", "assertions": "assertion"}
 _TYPE_WORDS = {
-    "int_type": "a whole number", "int_parsing": "a whole number",
-    "int_from_float": "a whole number", "float_type": "a number", "float_parsing": "a number",
-    "bool_type": "true or false", "bool_parsing": "true or false", "string_type": "text",
-    "dict_type": "a mapping of keys to values", "model_type": "a mapping of keys to values",
-    "model_attributes_type": "a mapping of keys to values", "tuple_type": "a list",
-    "list_type": "a list", "iterable_type": "a list", "set_type": "a list",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "iterable_type": "a list",
+    "set_type": "a list",
 }
-_BOUNDS = {"greater_than": ("gt", "above"), "greater_than_equal": ("ge", "at least"),
-           "less_than": ("lt", "below"), "less_than_equal": ("le", "at most")}
+_BOUNDS = {
+    "greater_than": ("gt", "above"),
+    "greater_than_equal": ("ge", "at least"),
+    "less_than": ("lt", "below"),
+    "less_than_equal": ("le", "at most"),
+}
 _MY_KINDS = ("duration", "rate", "fraction", "size", "handler_ref")
 _UNIT_FORMS = (units.DURATION_FORM, units.RATE_FORM, units.PERCENT_FORM, units.SIZE_FORM)
 
 
-def diagnostics(error: ValidationError, document: Document,
-                prefix: Sequence[str | int] = (), root: Root | None = None) -> list[Diagnostic]:
+@dataclass(frozen=True)
+class Site:
+    """Where an experiment sits: its document and its key path inside it (a list's index)."""
+
+    document: Document
+    prefix: Loc = ()
+
+    def at(self, problem: Problem) -> Diagnostic:
+        return place(problem, self.document, self.prefix)
+
+
+def diagnostics(
+    error: ValidationError,
+    document: Document,
+    prefix: Sequence[str | int] = (),
+    root: Root | None = None,
+) -> list[Diagnostic]:
     """One diagnostic per problem in `error`, located in `document` below `prefix`."""
     return [place(problem, document, prefix) for problem in problems(error, root)]
 
@@ -48,8 +77,11 @@ def diagnostics(error: ValidationError, document: Document,
 def problems(error: ValidationError, root: Root | None = None) -> list[Problem]:
     """The problems in a validation error, key paths relative to the validated data."""
     if root is None:
-        root = schemas.system_root() if error.title == "SystemDefinition" \
+        root = (
+            schemas.system_root()
+            if error.title == "SystemDefinition"
             else schemas.experiment_root()
+        )
     items = error.errors(include_url=False)
     found: list[Problem] = []
     for item in items:
@@ -63,15 +95,24 @@ def _echo(item: Any, items: list[Any]) -> bool:
     if item["type"] != "too_short":
         return False
     loc = tuple(item["loc"])
-    return any(tuple(other["loc"][: len(loc)]) == loc and len(other["loc"]) > len(loc)
-               for other in items)
+    return any(
+        tuple(other["loc"][: len(loc)]) == loc and len(other["loc"]) > len(loc) for other in items
+    )
 
 
 def _without_implied(found: list[Problem]) -> list[Problem]:
     """Drop 'missing key X' where an unknown key beside it is a misspelling of X."""
     unknown = [p.loc for p in found if p.on_key and p.message.startswith("unknown key")]
-    return [p for p in found if not (p.missing and any(
-        u[:-1] == p.loc[:-1] and did_you_mean(str(u[-1]), [str(p.loc[-1])]) for u in unknown))]
+    return [
+        p
+        for p in found
+        if not (
+            p.missing
+            and any(
+                u[:-1] == p.loc[:-1] and did_you_mean(str(u[-1]), [str(p.loc[-1])]) for u in unknown
+            )
+        )
+    ]
 
 
 def place(problem: Problem, document: Document, prefix: Sequence[str | int] = ()) -> Diagnostic:
@@ -89,8 +130,9 @@ def place(problem: Problem, document: Document, prefix: Sequence[str | int] = ()
     if problem.on_key and loc and not isinstance(loc[-1], str):
         # A key YAML read as true or a number: show it as written (`on`, not `True`).
         shown_loc[-1] = document.key_text(loc[:-1], loc[-1]) or loc[-1]
-    return Diagnostic(document.path, line, column, problem.message, key_path(shown_loc), value,
-                      problem.hint)
+    return Diagnostic(
+        document.path, line, column, problem.message, key_path(shown_loc), value, problem.hint
+    )
 
 
 def clean_loc(loc: Sequence[str | int]) -> tuple[Loc, bool]:
@@ -119,21 +161,14 @@ def explain(item: Any, root: Root) -> list[Problem]:
     context = item.get("ctx") or {}
     error = context.get("error")
     if kind == "value_error" and isinstance(error, SpecProblems):
-        return [_nested(loc, problem) for problem in error.problems]
+        return [problem.under(loc) for problem in error.problems]
     shown = _shown(item.get("input"))
     if on_key:
         return [Problem(loc, f"the key {shown} {_should_be(kind, item)}", on_key=True)]
     problem = _explained(kind, loc, item, root)
     if problem.shown is None and not problem.missing and not problem.on_key:
-        problem = Problem(problem.loc, problem.message, problem.hint, problem.related,
-                          problem.missing, problem.on_key, shown)
+        problem = replace(problem, shown=shown)
     return [problem]
-
-
-def _nested(loc: Loc, problem: Problem) -> Problem:
-    return Problem((*loc, *problem.loc), problem.message, problem.hint,
-                   tuple((*loc, *r) for r in problem.related), problem.missing, problem.on_key,
-                   problem.shown)
 
 
 def _explained(kind: str, loc: Loc, item: Any, root: Root) -> Problem:
@@ -142,8 +177,12 @@ def _explained(kind: str, loc: Loc, item: Any, root: Root) -> Problem:
     if kind == "extra_forbidden":
         return _unknown_key(loc, root)
     if kind == "missing":
-        return Problem(loc, f"missing required key {str(loc[-1])!r}",
-                       schemas.description(*root, loc), missing=True)
+        return Problem(
+            loc,
+            f"missing required key {str(loc[-1])!r}",
+            schemas.description(*root, loc),
+            missing=True,
+        )
     if kind == "invalid_key":
         # pydantic puts True as 1 in the location; the input is the key as YAML read it.
         return _unknown_key((*loc[:-1], value), root)
@@ -152,8 +191,7 @@ def _explained(kind: str, loc: Loc, item: Any, root: Root) -> Problem:
     if kind == "union_tag_not_found":
         return Problem(loc, "expected a name, or a mapping with exactly one name as its key")
     if kind in _MY_KINDS or kind.endswith("_shape"):
-        return Problem(loc, str(context.get("message", item["msg"])),
-                       context.get("hint") or None)
+        return Problem(loc, str(context.get("message", item["msg"])), context.get("hint") or None)
     if kind == "value_error":
         return Problem(loc, _strip(str(item["msg"])))
     if kind in ("literal_error", "enum"):
@@ -193,8 +231,9 @@ def _aliases() -> dict[str, str]:
 def _unknown_name(loc: Loc, tag: str, root: Root) -> Problem:
     field = next((p for p in loc if isinstance(p, str)), "")
     kind = _ENTRY_KINDS.get(field, "name")
-    names = sorted({key for node in schemas.nodes_at(*root, loc)
-                    for key in node.get("properties", {})})
+    names = sorted(
+        {key for node in schemas.nodes_at(*root, loc) for key in node.get("properties", {})}
+    )
     suggestion = did_you_mean(tag, names)
     hint = f"valid {kind}s: {', '.join(names)}"
     if suggestion is not None:
@@ -223,9 +262,11 @@ def _as_written(limit: Any, value: Any) -> str:
     """A limit in the unit the user wrote the value in (`15m`, `0/s`), or as a number."""
     if not isinstance(limit, int | float) or not isinstance(value, str):
         return f"{limit:,}" if isinstance(limit, int) else str(limit)
-    for parse, render in ((units.parse_duration, units.format_duration),
-                          (units.parse_rate, units.format_rate),
-                          (units.parse_size, units.format_size)):
+    for parse, render in (
+        (units.parse_duration, units.format_duration),
+        (units.parse_rate, units.format_rate),
+        (units.parse_size, units.format_size),
+    ):
         try:
             parse(value)
         except units.UnitError:
@@ -244,8 +285,10 @@ def _subject(loc: Loc, root: Root) -> str:
 
 
 def _in_free_mapping(loc: Loc, root: Root) -> bool:
-    return any(isinstance(node.get("additionalProperties"), dict)
-               for node in schemas.nodes_at(*root, loc[:-1]))
+    return any(
+        isinstance(node.get("additionalProperties"), dict)
+        for node in schemas.nodes_at(*root, loc[:-1])
+    )
 
 
 def _should_be(kind: str, item: Any) -> str:

@@ -78,8 +78,15 @@ class RampUp(SpecModel):
     @model_validator(mode="after")
     def _sends_something(self) -> RampUp:
         if self.from_rate == 0 and self.to_rate == 0:
-            raise SpecProblems([Problem(("to",), "a ramp from 0/s to 0/s sends nothing",
-                                        "give 'from' or 'to' a rate above zero")])
+            raise SpecProblems(
+                [
+                    Problem(
+                        ("to",),
+                        "a ramp from 0/s to 0/s sends nothing",
+                        "give 'from' or 'to' a rate above zero",
+                    )
+                ]
+            )
         return self
 
 
@@ -118,9 +125,15 @@ class ClientDef(SpecModel):
 class Workload(SpecModel):
     """The traffic a population of clients sends."""
 
-    model_config = ConfigDict(json_schema_extra={"anyOf": [
-        {"required": ["steady"]}, {"required": ["bursts"]}, {"required": ["ramps"]},
-    ]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["steady"]},
+                {"required": ["bursts"]},
+                {"required": ["ramps"]},
+            ]
+        }
+    )
 
     steady: Steady | None = None
     bursts: tuple[Burst, ...] = ()
@@ -135,8 +148,16 @@ class Workload(SpecModel):
     @model_validator(mode="after")
     def _some_traffic(self) -> Workload:
         if self.steady is None and not self.bursts and not self.ramps:
-            raise SpecProblems([Problem(("steady",), "a workload needs steady traffic, bursts "
-                                        "or ramps", "add 'steady: {rate: 10/s}'", missing=True)])
+            raise SpecProblems(
+                [
+                    Problem(
+                        ("steady",),
+                        "a workload needs steady traffic, bursts or ramps",
+                        "add 'steady: {rate: 10/s}'",
+                        missing=True,
+                    )
+                ]
+            )
         return self
 
 
@@ -187,8 +208,9 @@ def _system_ref(item: Any) -> Any:
     if isinstance(item, SystemRef):
         return item
     if not isinstance(item, dict):
-        raise spec_error("system_shape", f"a system is a name or a path, not {_kind_of(item)}",
-                         example)
+        raise spec_error(
+            "system_shape", f"a system is a name or a path, not {_kind_of(item)}", example
+        )
     if len(item) != 1:
         raise _several_keys("system", item, [], example)
     ((ref, overrides),) = item.items()
@@ -197,9 +219,12 @@ def _system_ref(item: Any) -> Any:
     if overrides is None:
         overrides = {}
     if not isinstance(overrides, dict):
-        raise spec_error("system_shape",
-                         f"the overrides of system {ref!r} must be a mapping of its settings, "
-                         f"not {_kind_of(overrides)}", example)
+        raise spec_error(
+            "system_shape",
+            f"the overrides of system {ref!r} must be a mapping of its settings, "
+            f"not {_kind_of(overrides)}",
+            example,
+        )
     return {"ref": ref, "overrides": overrides}
 
 
@@ -216,11 +241,14 @@ def _several_keys(kind: str, item: dict[Any, Any], names: list[str], example: st
         return spec_error(
             f"{kind}_shape",
             f"{others} must be indented under {known[0]!r}: a {kind} entry has one key, its name",
-            example)
+            example,
+        )
     return spec_error(
         f"{kind}_shape",
         f"a {kind} entry has one key, its name, with its settings under it; this one has "
-        f"{len(keys)}: {', '.join(keys)}", example)
+        f"{len(keys)}: {', '.join(keys)}",
+        example,
+    )
 
 
 @dataclass(frozen=True)
@@ -236,24 +264,28 @@ class _EntryShape:
         if isinstance(item, str):
             return {item: {}}
         if not isinstance(item, dict):
-            raise spec_error(f"{self.kind}_shape",
-                             f"a {self.kind} entry is a name or a mapping with the name as its "
-                             f"only key, not {_kind_of(item)}", self.example)
+            raise spec_error(
+                f"{self.kind}_shape",
+                f"a {self.kind} entry is a name or a mapping with the name as its "
+                f"only key, not {_kind_of(item)}",
+                self.example,
+            )
         if len(item) != 1:
             raise _several_keys(self.kind, item, list(self.shorthands), self.example)
         ((name, value),) = item.items()
         if not isinstance(name, str):
-            raise spec_error(f"{self.kind}_shape", f"a {self.kind} name must be text",
-                             self.example)
+            raise spec_error(f"{self.kind}_shape", f"a {self.kind} name must be text", self.example)
         if value is None:
             return {name: {}}
         if isinstance(value, dict) or name not in self.shorthands:
             return item
         shorthand = self.shorthands[name]
         if shorthand is None:
-            raise spec_error(f"{self.kind}_shape",
-                             f"{name!r} takes a mapping of parameters, not {_kind_of(value)}",
-                             f"write '- {name}: {{...}}' with its parameters, or '- {name}'")
+            raise spec_error(
+                f"{self.kind}_shape",
+                f"{name!r} takes a mapping of parameters, not {_kind_of(value)}",
+                f"write '- {name}: {{...}}' with its parameters, or '- {name}'",
+            )
         return {name: {shorthand: value}}
 
 
@@ -264,8 +296,12 @@ def _single_key(value: Any) -> str | None:
     return None
 
 
-def _entry_union(base: type[SpecModel], kind_attr: str, shape: _EntryShape,
-                 entries: Sequence[tuple[str, type[SpecModel], str]]) -> Any:
+def _entry_union(
+    base: type[SpecModel],
+    kind_attr: str,
+    shape: _EntryShape,
+    entries: Sequence[tuple[str, type[SpecModel], str]],
+) -> Any:
     models = []
     for name, params_model, doc in entries:
         model = create_model(
@@ -305,7 +341,8 @@ class Experiment(SpecModel):
     duration: PositiveDuration
     """Simulated time, drain included."""
     systems: tuple[SystemEntry, ...] = Field(
-        tuple(SystemRef(ref=name) for name in REFERENCE_SYSTEMS), min_length=1)
+        tuple(SystemRef(ref=name) for name in REFERENCE_SYSTEMS), min_length=1
+    )
     """Reference system names or paths to system definitions, each with optional overrides."""
     workload: Workload
     faults: tuple[FaultEntry, ...] = ()
@@ -331,8 +368,9 @@ def experiment_model() -> type[Experiment]:
     faults = [(n, f.Params, f.summary) for n, f in fault_types()]
     assertions = [(n, a.Params, a.summary) for n, a in assertion_types()]
     fault_shape = _EntryShape("fault", FAULT_EXAMPLE, dict.fromkeys(n for n, _, _ in faults))
-    assertion_shape = _EntryShape("assertion", ASSERTION_EXAMPLE,
-                                  {n: a.shorthand for n, a in assertion_types()})
+    assertion_shape = _EntryShape(
+        "assertion", ASSERTION_EXAMPLE, {n: a.shorthand for n, a in assertion_types()}
+    )
     fault_union = _entry_union(FaultEntry, "fault_type", fault_shape, faults)
     assertion_union = _entry_union(AssertionEntry, "assertion_type", assertion_shape, assertions)
     return create_model(

@@ -18,9 +18,10 @@ from pydantic import ValidationError
 from chaos.errors import Diagnostic, SpecError
 from chaos.spec import schema as schemas
 from chaos.spec.base import key_path
-from chaos.spec.diagnose import diagnostics
+from chaos.spec.diagnose import Site, diagnostics
 from chaos.spec.experiment import Experiment, experiment_model
-from chaos.spec.semantics import Site, SystemResolver, check_experiment
+from chaos.spec.resolve import SystemResolver
+from chaos.spec.semantics import check_experiment
 from chaos.spec.types import YAML_CONTEXT
 from chaos.spec.yamlsource import Document, YamlProblem, parse_documents, read_text
 
@@ -47,8 +48,9 @@ def experiment_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def load_file(path: Path, *, import_handlers: bool = False,
-              resolver: SystemResolver | None = None) -> list[LoadedExperiment]:
+def load_file(
+    path: Path, *, import_handlers: bool = False, resolver: SystemResolver | None = None
+) -> list[LoadedExperiment]:
     """Every experiment in one file; raises SpecError listing all problems.
 
     Args:
@@ -60,13 +62,25 @@ def load_file(path: Path, *, import_handlers: bool = False,
         text = read_text(path)
     except YamlProblem as problem:
         raise SpecError([problem.diagnostic]) from None
-    return load_text(text, str(path), base_dir=path.parent, import_handlers=import_handlers,
-                     resolver=resolver, source=path)
+    return load_text(
+        text,
+        str(path),
+        base_dir=path.parent,
+        import_handlers=import_handlers,
+        resolver=resolver,
+        source=path,
+    )
 
 
-def load_text(text: str, shown: str = "<string>", *, base_dir: Path | None = None,
-              import_handlers: bool = False, resolver: SystemResolver | None = None,
-              source: Path | None = None) -> list[LoadedExperiment]:
+def load_text(
+    text: str,
+    shown: str = "<string>",
+    *,
+    base_dir: Path | None = None,
+    import_handlers: bool = False,
+    resolver: SystemResolver | None = None,
+    source: Path | None = None,
+) -> list[LoadedExperiment]:
     """Every experiment in `text` (as if read from a file named `shown`); SpecError otherwise."""
     base_dir = Path.cwd() if base_dir is None else base_dir
     resolver = resolver or SystemResolver(import_handlers=import_handlers)
@@ -79,7 +93,8 @@ def load_text(text: str, shown: str = "<string>", *, base_dir: Path | None = Non
     entries = list(_entries(documents))
     if not entries:
         raise SpecError.single(
-            shown, "the file has no experiment in it",
+            shown,
+            "the file has no experiment in it",
             hint="start with 'experiment: my-name' (see `chaos-arena new`)",
         )
     for document, prefix, data in entries:
@@ -94,18 +109,32 @@ def load_text(text: str, shown: str = "<string>", *, base_dir: Path | None = Non
     return loaded
 
 
-def _load_one(document: Document, prefix: list[Any], data: Any, base_dir: Path,
-              resolver: SystemResolver) -> tuple[Experiment | None, list[Diagnostic]]:
+def _load_one(
+    document: Document, prefix: list[Any], data: Any, base_dir: Path, resolver: SystemResolver
+) -> tuple[Experiment | None, list[Diagnostic]]:
     site = Site(document, tuple(prefix))
     line, column, _ = document.locate(prefix)
     if not isinstance(data, dict):
-        return None, [Diagnostic(document.path, line, column, _not_an_experiment(data, prefix),
-                                 key_path(prefix),
-                                 hint="an experiment starts with 'experiment: my-name'")]
+        return None, [
+            Diagnostic(
+                document.path,
+                line,
+                column,
+                _not_an_experiment(data, prefix),
+                key_path(prefix),
+                hint="an experiment starts with 'experiment: my-name'",
+            )
+        ]
     if "experiment" not in data and "system" in data and "architecture" in data:
-        return None, [Diagnostic(
-            document.path, line, column, "this is a system definition, not an experiment",
-            hint="name it in an experiment: 'systems: [path/to/system.yaml]'")]
+        return None, [
+            Diagnostic(
+                document.path,
+                line,
+                column,
+                "this is a system definition, not an experiment",
+                hint="name it in an experiment: 'systems: [path/to/system.yaml]'",
+            )
+        ]
     problems = check_experiment(data, site, base_dir, resolver).diagnostics
     try:
         experiment = experiment_model().model_validate(data, context=YAML_CONTEXT, by_name=False)
@@ -116,8 +145,14 @@ def _load_one(document: Document, prefix: list[Any], data: Any, base_dir: Path,
 
 
 def _not_an_experiment(data: Any, prefix: list[Any]) -> str:
-    what = {type(None): "nothing", bool: "true or false", int: "a number", float: "a number",
-            str: "text", list: "a list"}.get(type(data), type(data).__name__)
+    what = {
+        type(None): "nothing",
+        bool: "true or false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+    }.get(type(data), type(data).__name__)
     where = "each item of the list" if prefix else "the file"
     return f"{where} should be an experiment (a mapping of keys), but it is {what}"
 
@@ -140,11 +175,18 @@ def _duplicate_names(entries: list[tuple[Document, list[Any], Any]]) -> list[Dia
             continue
         line, column, _ = document.locate([*prefix, "experiment"])
         if name in seen:
-            problems.append(Diagnostic(document.path, line, column,
-                                       f"experiment name {name!r} is used twice in this file",
-                                       key_path([*prefix, "experiment"]), name,
-                                       f"first used on line {seen[name]}; names must be unique "
-                                       "in a file (they name the test items)"))
+            problems.append(
+                Diagnostic(
+                    document.path,
+                    line,
+                    column,
+                    f"experiment name {name!r} is used twice in this file",
+                    key_path([*prefix, "experiment"]),
+                    name,
+                    f"first used on line {seen[name]}; names must be unique "
+                    "in a file (they name the test items)",
+                )
+            )
         else:
             seen[name] = line
     return problems
@@ -155,8 +197,7 @@ def _unique(problems: list[Diagnostic]) -> list[Diagnostic]:
     return list(dict.fromkeys(problems))
 
 
-def load_paths(paths: Iterable[Path], *,
-               import_handlers: bool = False) -> list[LoadedExperiment]:
+def load_paths(paths: Iterable[Path], *, import_handlers: bool = False) -> list[LoadedExperiment]:
     """Every experiment under `paths`; raises one SpecError with the problems of all files."""
     loaded: list[LoadedExperiment] = []
     problems: list[Diagnostic] = []

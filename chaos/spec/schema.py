@@ -41,15 +41,18 @@ def _experiment_schema() -> Schema:
     defs["Experiment"] = generated
     _reshape_entries(defs, model)
     properties = generated["properties"]
-    properties["systems"] = {**_systems_schema(), "default": list(REFERENCE_SYSTEMS),
-                             "description": properties["systems"].get("description", "")}
+    properties["systems"] = {
+        **_systems_schema(),
+        "default": list(REFERENCE_SYSTEMS),
+        "description": properties["systems"].get("description", ""),
+    }
     defs.pop("SystemRef", None)
     _written_defaults(defs)
     return {
         "$schema": DRAFT,
         "title": "chaos-arena experiment file",
         "description": "One chaos-arena experiment, or a list of them. Quantities carry units: "
-                       "durations 250ms/30s/5m/1h, rates 20/s/600/m, percentages 5% or 0.05.",
+        "durations 250ms/30s/5m/1h, rates 20/s/600/m, percentages 5% or 0.05.",
         "anyOf": [
             {"$ref": "#/$defs/Experiment"},
             {"type": "array", "items": {"$ref": "#/$defs/Experiment"}, "minItems": 1},
@@ -94,20 +97,33 @@ def _reshape_entries(defs: Schema, model: Any) -> None:
             entry["properties"][name] = {"anyOf": forms}
         items = experiment[field]["items"]
         if bare:
-            items["oneOf"].insert(0, {"type": "string", "enum": sorted(bare),
-                                      "description": "a name whose parameters all have defaults"})
+            items["oneOf"].insert(
+                0,
+                {
+                    "type": "string",
+                    "enum": sorted(bare),
+                    "description": "a name whose parameters all have defaults",
+                },
+            )
 
 
 def _systems_schema() -> Schema:
     from chaos.systems import system_registry
 
-    name = {"anyOf": [
-        {"enum": system_registry().names(), "description": "a registered system"},
-        {"type": "string", "pattern": r"(/|\.ya?ml$)",
-         "description": "a path to a system definition file, relative to the experiment"},
-    ]}
+    name = {
+        "anyOf": [
+            {"enum": system_registry().names(), "description": "a registered system"},
+            {
+                "type": "string",
+                "pattern": r"(/|\.ya?ml$)",
+                "description": "a path to a system definition file, relative to the experiment",
+            },
+        ]
+    }
     with_overrides = {
-        "type": "object", "minProperties": 1, "maxProperties": 1,
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 1,
         "description": "a system with overrides, keyed as in its definition file",
         "propertyNames": name,
         "additionalProperties": {"anyOf": [{"type": "object"}, {"type": "null"}]},

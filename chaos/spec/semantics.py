@@ -1,45 +1,26 @@
 """Rules an experiment's model cannot check alone: they span keys, files or the environment.
 
-Windows inside the experiment's duration; systems that exist, with overrides that make a
-valid definition; `expect` keys and fault targets that name the experiment's systems and
-what they have; handlers that import. The rules read the raw document and check every piece
-that parses on its own, so they report even while other keys of the file are still broken.
+Windows inside the experiment's duration; systems that exist (resolved by `resolve`); `expect`
+keys and fault targets that name the experiment's systems and what they have. The rules read
+the raw document and check every piece that parses on its own, so they report even while
+other keys of the file are still broken.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from chaos.errors import Diagnostic, SetupError
+from chaos.errors import Diagnostic
 from chaos.registry import did_you_mean
-from chaos.spec import schema as schemas
 from chaos.spec.base import Loc, Problem, key_path
-from chaos.spec.diagnose import place, problems
+from chaos.spec.diagnose import Site
 from chaos.spec.experiment import REFERENCE_SYSTEMS
+from chaos.spec.resolve import SystemInfo, SystemResolver
 from chaos.spec.system import SystemDefinition
-from chaos.spec.types import YAML_CONTEXT
 from chaos.spec.units import UnitError, format_duration, parse_duration
-from chaos.spec.yamlsource import Document, YamlProblem, parse_documents, read_text
-
-
-@dataclass(frozen=True)
-class Site:
-    """Where an experiment sits: its document and its key path inside it (a list's index)."""
-
-    document: Document
-    prefix: Loc = ()
-
-    def at(self, problem: Problem) -> Diagnostic:
-        return place(problem, self.document, self.prefix)
-
-
-# -- windows -----------------------------------------------------------------------------------
 
 
 def window_problems(data: dict[Any, Any]) -> list[Problem]:
@@ -55,18 +36,25 @@ def window_problems(data: dict[Any, Any]) -> list[Problem]:
             continue
         if start >= duration:
             when = "when" if start == duration else "after"
-            found.append(Problem(
-                (*loc, "at"),
-                f"{label} starts at {format_duration(start)}, {when} the experiment ends "
-                f"({format_duration(duration)})",
-                f"'at' must be less than the experiment's duration, {format_duration(duration)}"))
+            found.append(
+                Problem(
+                    (*loc, "at"),
+                    f"{label} starts at {format_duration(start)}, {when} the experiment ends "
+                    f"({format_duration(duration)})",
+                    "'at' must be less than the experiment's duration, "
+                    f"{format_duration(duration)}",
+                )
+            )
         elif length is not None and start + length > duration * (1 + 1e-12):
-            found.append(Problem(
-                (*loc, "for"),
-                f"{label} runs until {format_duration(start + length)}, past the end of the "
-                f"experiment at {format_duration(duration)}",
-                f"shorten 'for' to {format_duration(duration - start)} or less, or make "
-                "'duration' longer"))
+            found.append(
+                Problem(
+                    (*loc, "for"),
+                    f"{label} runs until {format_duration(start + length)}, past the end of the "
+                    f"experiment at {format_duration(duration)}",
+                    f"shorten 'for' to {format_duration(duration - start)} or less, or make "
+                    "'duration' longer",
+                )
+            )
     return found
 
 
@@ -97,244 +85,6 @@ def _items(value: Any) -> list[tuple[int, Any]]:
     return list(enumerate(value)) if isinstance(value, list) else []
 
 
-# -- systems -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SystemInfo:
-    """One system an experiment runs, resolved as far as it could be."""
-
-    ref: str
-    name: str
-    definition: SystemDefinition | None
-    source: Path | None = None
-
-
-@dataclass(frozen=True)
-class _Base:
-    """A system definition file as written, validated without any overrides."""
-
-    path: Path
-    document: Document | None
-    definition: SystemDefinition | None
-    problems: tuple[Diagnostic, ...]
-
-
-@dataclass
-class SystemResolver:
-    """Resolves the systems of every experiment in one validation run, reading each file once.
-
-    Attributes:
-        import_handlers: also import every handler (validation then runs the user's module code).
-    """
-
-    import_handlers: bool = False
-    _bases: dict[Path, _Base] = field(default_factory=dict)
-    _imports: dict[tuple[str, Path], str | None] = field(default_factory=dict)
-
-    def resolve(self, ref: str, overrides: dict[Any, Any], base_dir: Path, site: Site,
-                entry: Loc) -> tuple[SystemInfo, list[Diagnostic]]:
-        """The system `ref` names with `overrides` merged in; problems located in `site`."""
-        path, problem = _definition_path(ref, base_dir)
-        if path is None:
-            assert problem is not None
-            return SystemInfo(ref, ref, None), [site.at(Problem(entry, *problem))]
-        base = self._base(path)
-        if base.definition is None or base.document is None:
-            return SystemInfo(ref, ref, None, path), list(base.problems)
-        definition: SystemDefinition | None = base.definition
-        found: list[Diagnostic] = []
-        if overrides:
-            definition, found = _with_overrides(base, overrides, site, (*entry, ref))
-        if definition is not None and self.import_handlers:
-            found.extend(self._handler_problems(definition, base, overrides, site,
-                                                (*entry, ref)))
-        name = definition.system if definition is not None else base.definition.system
-        return SystemInfo(ref, name, definition, path), found
-
-    def _base(self, path: Path) -> _Base:
-        key = path.resolve()
-        if key not in self._bases:
-            self._bases[key] = _read_base(path)
-        return self._bases[key]
-
-    def _handler_problems(self, definition: SystemDefinition, base: _Base,
-                          overrides: dict[Any, Any], site: Site, entry: Loc) -> list[Diagnostic]:
-        assert base.document is not None
-        root = base.path.resolve().parent
-        wanted = [f.handler for f in definition.functions.values()
-                  if (f.handler, root) not in self._imports]
-        if wanted:
-            self._imports.update(((handler, root), reason) for handler, reason
-                                 in import_problems(wanted, definition, base.path).items())
-        found = []
-        for name, function in definition.functions.items():
-            reason = self._imports[(function.handler, root)]
-            if reason is None:
-                continue
-            loc = ("functions", name, "handler")
-            problem = Problem(loc, f"cannot import handler {function.handler!r}: {reason}",
-                              "handlers import from the current directory or the system "
-                              "definition's directory")
-            if _has_path(overrides, loc):
-                found.append(site.at(_under(entry, problem)))
-            else:
-                found.append(place(problem, base.document))
-        return found
-
-
-def import_problems(handlers: list[str], definition: SystemDefinition,
-                    path: Path) -> dict[str, str | None]:
-    """Why each handler cannot be imported (None: it can), in the environment of a run.
-
-    Handler modules often make SDK clients at import, which need the region and credentials a
-    run sets, and must never reach real AWS: so the imports happen inside the run's moto
-    account (imported here, lazily, because only `validate` asks for imports).
-    """
-    from chaos.aws.moto_env import MotoAccount
-    from chaos.errors import SpecError
-    from chaos.systems import ResolvedSystem, load_handler
-
-    resolved = ResolvedSystem(definition, path.resolve())
-    reasons: dict[str, str | None] = {}
-    try:
-        with MotoAccount(definition, seed=0):
-            for handler in handlers:
-                reasons[handler] = None
-                try:
-                    load_handler(handler, resolved)
-                except SetupError as error:
-                    cause = error.__cause__
-                    reasons[handler] = (f"{type(cause).__name__}: {cause}" if cause is not None
-                                        else str(error).split(": ", 1)[-1])
-    except SpecError as error:
-        return dict.fromkeys(handlers, error.diagnostics[0].message)
-    return reasons
-
-
-def _definition_path(ref: str, base_dir: Path) -> tuple[Path | None, tuple[str, str] | None]:
-    """The file `ref` names, or (None, (message, hint))."""
-    from chaos.systems import system_registry
-
-    if ref.endswith((".yaml", ".yml")) or "/" in ref:
-        path = Path(ref) if Path(ref).is_absolute() else base_dir / ref
-        if not path.is_file():
-            return None, (f"system definition {ref!r} not found",
-                          f"looked for {shown_path(path)}; a path is relative to the "
-                          "experiment file")
-        return path, None
-    registry = system_registry()
-    if ref in registry:
-        return registry.get(ref), None
-    names = registry.names()
-    hint = f"valid systems: {', '.join(names)}, or a path to a system definition .yaml"
-    suggestion = did_you_mean(ref, names)
-    if suggestion is not None:
-        hint = f"did you mean {suggestion!r}? {hint}"
-    return None, (f"unknown system {ref!r}", hint)
-
-
-def shown_path(path: Path) -> str:
-    """A path as a user would type it: relative to the current directory when inside it."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return relative if not relative.startswith("..") else str(path.resolve())
-
-
-def read_definition(path: Path) -> SystemDefinition | None:
-    """The system definition in `path` as written, or None if the file is not valid."""
-    return _read_base(path).definition
-
-
-def _read_base(path: Path) -> _Base:
-    shown = shown_path(path)
-    try:
-        documents = parse_documents(shown, read_text(path))
-    except YamlProblem as problem:
-        return _Base(path, None, None, (problem.diagnostic,))
-    if len(documents) != 1 or not isinstance(documents[0].data, dict):
-        return _Base(path, None, None, (Diagnostic(
-            shown, 0, 0, "a system definition is one YAML mapping",
-            hint="start with 'system: my-system'"),))
-    document = documents[0]
-    try:
-        definition = SystemDefinition.model_validate(document.data, context=YAML_CONTEXT)
-    except ValidationError as error:
-        located = [place(p, document) for p in problems(error, schemas.system_root())]
-        return _Base(path, document, None, (*document.problems, *located))
-    return _Base(path, document, definition, document.problems)
-
-
-def _with_overrides(base: _Base, overrides: dict[Any, Any], site: Site,
-                    entry: Loc) -> tuple[SystemDefinition | None, list[Diagnostic]]:
-    """The definition with `overrides` merged in, or None and the problems they cause."""
-    from chaos.systems import deep_merge
-
-    assert base.document is not None
-    unknown = list(_unknown_members(base.document.data, overrides))
-    if unknown:
-        return None, [site.at(_under(entry, p)) for p in unknown]
-    merged = deep_merge(base.document.data, overrides)
-    try:
-        return SystemDefinition.model_validate(merged, context=YAML_CONTEXT), []
-    except ValidationError as error:
-        return None, [_relocated(p, overrides, site, entry)
-                      for p in problems(error, schemas.system_root())]
-
-
-_MEMBER_KINDS = {"functions": "function", "tables": "table"}
-
-
-def _unknown_members(data: dict[str, Any], overrides: dict[Any, Any]) -> Iterator[Problem]:
-    """Overrides of a function or table the system does not have (a typo adds a new one)."""
-    for part, kind in _MEMBER_KINDS.items():
-        members, changes = data.get(part), overrides.get(part)
-        if not isinstance(members, dict) or not isinstance(changes, dict):
-            continue
-        for name in changes:
-            if name not in members:
-                names = [str(n) for n in members]
-                suggestion = did_you_mean(str(name), names)
-                hint = f"its {kind}s: {', '.join(names)}"
-                if suggestion is not None:
-                    hint = f"did you mean {suggestion!r}? {hint}"
-                yield Problem((part, name), f"the system has no {kind} {str(name)!r} to override",
-                              hint, on_key=True)
-
-
-def _relocated(problem: Problem, overrides: dict[Any, Any], site: Site,
-               entry: Loc) -> Diagnostic:
-    """A problem of the merged definition, placed at the override that caused it."""
-    for loc in (problem.loc, *problem.related):
-        written = loc[:-1] if problem.missing else loc
-        if _has_path(overrides, written):
-            return site.at(_under(entry, Problem(loc, problem.message, problem.hint,
-                                                 missing=problem.missing, on_key=problem.on_key,
-                                                 shown=problem.shown)))
-    # The base was valid, so the overrides caused it even though none names this key.
-    line, column = site.document.key_position([*site.prefix, *entry[:-1]], entry[-1]) or \
-        site.document.locate([*site.prefix, *entry])[:2]
-    return Diagnostic(site.document.path, line, column,
-                      f"{problem.message} (with this experiment's overrides)",
-                      key_path([*site.prefix, *entry, *problem.loc]), problem.shown, problem.hint)
-
-
-def _under(entry: Loc, problem: Problem) -> Problem:
-    return Problem((*entry, *problem.loc), problem.message, problem.hint,
-                   tuple((*entry, *r) for r in problem.related), problem.missing,
-                   problem.on_key, problem.shown)
-
-
-def _has_path(data: Any, loc: Loc) -> bool:
-    for part in loc:
-        if not isinstance(data, dict) or part not in data:
-            return False
-        data = data[part]
-    return True
-
-
 # -- one experiment ----------------------------------------------------------------------------
 
 
@@ -346,15 +96,19 @@ class Checked:
     systems: list[SystemInfo]
 
 
-def check_experiment(data: dict[Any, Any], site: Site, base_dir: Path,
-                     resolver: SystemResolver) -> Checked:
+def check_experiment(
+    data: dict[Any, Any], site: Site, base_dir: Path, resolver: SystemResolver
+) -> Checked:
     """Every cross-key problem of one experiment's raw data."""
     found = [site.at(p) for p in window_problems(data)]
     systems, system_problems = _systems(data, site, base_dir, resolver)
     found.extend(system_problems)
-    names = [s.name for s in systems]
-    found.extend(site.at(p) for p in _expect_problems(data.get("expect"), names))
-    found.extend(site.at(p) for p in _target_problems(data.get("faults"), systems))
+    if all(s.definition is not None for s in systems):
+        # Only against systems that all resolved: a misspelt system is reported once, not
+        # again through every `expect` key and target that names the real one.
+        names = [s.name for s in systems]
+        found.extend(site.at(p) for p in _expect_problems(data.get("expect"), names))
+        found.extend(site.at(p) for p in _target_problems(data.get("faults"), systems))
     return Checked(found, systems)
 
 
@@ -373,8 +127,9 @@ def _system_entries(data: dict[Any, Any]) -> Iterator[tuple[Loc | None, str, dic
                 yield ("systems", index), ref, overrides or {}
 
 
-def _systems(data: dict[Any, Any], site: Site, base_dir: Path,
-             resolver: SystemResolver) -> tuple[list[SystemInfo], list[Diagnostic]]:
+def _systems(
+    data: dict[Any, Any], site: Site, base_dir: Path, resolver: SystemResolver
+) -> tuple[list[SystemInfo], list[Diagnostic]]:
     systems: list[SystemInfo] = []
     found: list[Diagnostic] = []
     first: dict[str, Loc | None] = {}
@@ -385,10 +140,16 @@ def _systems(data: dict[Any, Any], site: Site, base_dir: Path,
         found.extend(problems_found)
         if info.name in first:
             earlier = first[info.name]
-            found.append(site.at(Problem(
-                where, f"system {info.name!r} is listed twice",
-                f"first listed at {key_path(earlier) if earlier else 'the defaults'}; "
-                "each system runs once per experiment")))
+            found.append(
+                site.at(
+                    Problem(
+                        where,
+                        f"system {info.name!r} is listed twice",
+                        f"first listed at {key_path(earlier) if earlier else 'the defaults'}; "
+                        "each system runs once per experiment",
+                    )
+                )
+            )
             continue
         first[info.name] = loc
         systems.append(info)
@@ -405,9 +166,14 @@ def _expect_problems(expect: Any, names: list[str]) -> list[Problem]:
             suggestion = did_you_mean(key, names)
             if suggestion is not None:
                 hint = f"did you mean {suggestion!r}? {hint}"
-            found.append(Problem(("expect", key),
-                                 f"expect names system {key!r}, which this experiment does not "
-                                 "run", hint, on_key=True))
+            found.append(
+                Problem(
+                    ("expect", key),
+                    f"expect names system {key!r}, which this experiment does not run",
+                    hint,
+                    on_key=True,
+                )
+            )
     return found
 
 
@@ -433,28 +199,43 @@ def _target_problems(faults: Any, systems: list[SystemInfo]) -> list[Problem]:
     return found
 
 
+def _queues(definition: SystemDefinition) -> list[str]:
+    queue = definition.queue
+    if queue is None:
+        return []
+    return [queue.name, *([queue.dead_letter.name] if queue.dead_letter is not None else [])]
+
+
+# What a target may name, as `chaos.faults.schedule.applies` matches it at run time.
 _TARGETS: dict[str, Callable[[SystemDefinition], list[str]]] = {
     "function": lambda d: list(d.functions),
     "table": lambda d: list(d.tables),
-    "queue": lambda d: [d.queue.name] if d.queue is not None else [],
+    "queue": _queues,
 }
 
 
-def _target_problem(kind: str, target: str,
-                    systems: list[SystemInfo]) -> tuple[str, str] | None:
+def _target_problem(kind: str, target: str, systems: list[SystemInfo]) -> tuple[str, str] | None:
+    """A target that names nothing in any of the systems (a typo), or None.
+
+    A target that only some of the systems have is fine: like a queue fault on a system
+    without a queue, the fault does not act there, and a system no fault acts on is judged
+    inconclusive, never passed.
+    """
     if kind not in _TARGETS:
-        return (f"this fault acts on the system's {kind}, which has no name to target",
-                "leave out 'target'")
-    lacking = {s.name: _TARGETS[kind](s.definition) for s in systems
-               if s.definition is not None and target not in _TARGETS[kind](s.definition)}
-    if not lacking:
+        return (
+            f"this fault acts on the system's {kind}, which has no name to target",
+            "leave out 'target'",
+        )
+    names = {s.name: _TARGETS[kind](s.definition) for s in systems if s.definition is not None}
+    if not names or any(target in found for found in names.values()):
         return None
-    which = ", ".join(repr(name) for name in lacking)
-    have = "; ".join(f"{name} has {', '.join(names) or f'no {kind}'}"
-                     for name, names in lacking.items())
-    hint = f"{have}; run the experiment only on systems that have it"
-    suggestion = did_you_mean(target, sorted({n for ns in lacking.values() for n in ns}))
+    which = ", ".join(repr(name) for name in names)
+    have = "; ".join(
+        f"{name} has {', '.join(found) or f'no {kind}'}" for name, found in names.items()
+    )
+    hint = f"{kind}s by system: {have}"
+    suggestion = did_you_mean(target, sorted({n for found in names.values() for n in found}))
     if suggestion is not None:
         hint = f"did you mean {suggestion!r}? {hint}"
-    plural = "s" if len(lacking) > 1 else ""
+    plural = "s" if len(names) > 1 else ""
     return f"no {kind} named {target!r} in system{plural} {which}", hint

@@ -23,18 +23,29 @@ _HANDLER_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 def _handler_ref(value: str) -> str:
     if not _HANDLER_RE.match(value):
-        raise spec_error("handler_ref", f"{value!r} is not a handler reference",
-                         "expected 'package.module:function', such as 'myapp.orders:handle'")
+        raise spec_error(
+            "handler_ref",
+            f"{value!r} is not a handler reference",
+            "expected 'package.module:function', such as 'myapp.orders:handle'",
+        )
     return value
 
 
 HandlerRef = Annotated[str, AfterValidator(_handler_ref)]
 
-QueueName = Annotated[str, named_pattern(
-    r"^[A-Za-z0-9_-]{1,80}$", "an SQS queue name: 1 to 80 letters, digits, '-' and '_'")]
-TableName = Annotated[str, named_pattern(
-    r"^[A-Za-z0-9_.-]{3,255}$",
-    "a DynamoDB table name: 3 to 255 letters, digits, '.', '-' and '_'")]
+QueueName = Annotated[
+    str,
+    named_pattern(
+        r"^[A-Za-z0-9_-]{1,80}$", "an SQS queue name: 1 to 80 letters, digits, '-' and '_'"
+    ),
+]
+TableName = Annotated[
+    str,
+    named_pattern(
+        r"^[A-Za-z0-9_.-]{3,255}$",
+        "a DynamoDB table name: 3 to 255 letters, digits, '.', '-' and '_'",
+    ),
+]
 
 
 class Architecture(StrEnum):
@@ -158,12 +169,16 @@ class ConsumerDef(SpecModel):
     @model_validator(mode="after")
     def _window_for_big_batches(self) -> ConsumerDef:
         if self.batch_size > 10 and self.batching_window < 1:
-            raise SpecProblems([Problem(
-                ("batching_window",),
-                "AWS requires a batching_window of at least 1s when batch_size is above 10",
-                "set batching_window: 1s or more, or batch_size: 10 or less",
-                related=(("batch_size",),),
-            )])
+            raise SpecProblems(
+                [
+                    Problem(
+                        ("batching_window",),
+                        "AWS requires a batching_window of at least 1s when batch_size is above 10",
+                        "set batching_window: 1s or more, or batch_size: 10 or less",
+                        related=(("batch_size",),),
+                    )
+                ]
+            )
         return self
 
 
@@ -232,58 +247,80 @@ class SystemDefinition(SpecModel):
         problems = []
         if self.architecture is Architecture.SYNC:
             if self.api.function is None:
-                problems.append(Problem(("api", "function"), "a sync system needs api.function",
-                                        f"the function API Gateway invokes: one of {functions}",
-                                        missing=True))
+                problems.append(
+                    Problem(
+                        ("api", "function"),
+                        "a sync system needs api.function",
+                        f"the function API Gateway invokes: one of {functions}",
+                        missing=True,
+                    )
+                )
             elif self.api.function not in self.functions:
-                problems.append(Problem(("api", "function"),
-                                        f"api.function {self.api.function!r} is not in functions",
-                                        f"one of {functions}"))
+                problems.append(
+                    Problem(
+                        ("api", "function"),
+                        f"api.function {self.api.function!r} is not in functions",
+                        f"one of {functions}",
+                    )
+                )
         else:
             for part in ("queue", "consumer"):
                 if getattr(self, part) is None:
-                    problems.append(Problem((part,), f"an event_driven system needs a {part}",
-                                            missing=True))
+                    problems.append(
+                        Problem((part,), f"an event_driven system needs a {part}", missing=True)
+                    )
             if self.consumer is not None and self.consumer.function not in self.functions:
-                problems.append(Problem(
-                    ("consumer", "function"),
-                    f"consumer.function {self.consumer.function!r} is not in functions",
-                    f"one of {functions}"))
+                problems.append(
+                    Problem(
+                        ("consumer", "function"),
+                        f"consumer.function {self.consumer.function!r} is not in functions",
+                        f"one of {functions}",
+                    )
+                )
         if self.effects.table not in self.tables:
-            problems.append(Problem(("effects", "table"),
-                                    f"effects.table {self.effects.table!r} is not in tables",
-                                    f"one of {', '.join(self.tables)}"))
+            problems.append(
+                Problem(
+                    ("effects", "table"),
+                    f"effects.table {self.effects.table!r} is not in tables",
+                    f"one of {', '.join(self.tables)}",
+                )
+            )
         return problems
 
     def _aws_limit_problems(self) -> list[Problem]:
         problems = []
-        reserved = {n: f.reserved_concurrency for n, f in self.functions.items()
-                    if f.reserved_concurrency}
+        reserved = {
+            n: f.reserved_concurrency for n, f in self.functions.items() if f.reserved_concurrency
+        }
         available = self.account.concurrency - self.account.unreserved_minimum
         if sum(reserved.values()) > available:
             largest = max(reserved, key=lambda name: reserved[name])
-            problems.append(Problem(
-                ("functions", largest, "reserved_concurrency"),
-                f"reserved concurrency {sum(reserved.values())} leaves less than "
-                f"{self.account.unreserved_minimum} of the account's {self.account.concurrency} "
-                "unreserved (AWS rejects PutFunctionConcurrency)",
-                f"reserve at most {available} in all, or raise account.concurrency",
-                related=(("account", "concurrency"),),
-            ))
+            problems.append(
+                Problem(
+                    ("functions", largest, "reserved_concurrency"),
+                    f"reserved concurrency {sum(reserved.values())} leaves less than "
+                    f"{self.account.unreserved_minimum} of the account's "
+                    f"{self.account.concurrency} unreserved (AWS rejects PutFunctionConcurrency)",
+                    f"reserve at most {available} in all, or raise account.concurrency",
+                    related=(("account", "concurrency"),),
+                )
+            )
         if self.queue is not None and self.consumer is not None:
             function = self.functions.get(self.consumer.function)
             if function is not None and function.timeout > self.queue.visibility_timeout:
                 timeout = format_duration(function.timeout)
-                problems.append(Problem(
-                    ("queue", "visibility_timeout"),
-                    f"the queue's visibility timeout "
-                    f"{format_duration(self.queue.visibility_timeout)} is shorter than the "
-                    f"timeout {timeout} of its consumer function {self.consumer.function!r} "
-                    "(AWS rejects the event source mapping)",
-                    f"raise it to at least {timeout} (AWS recommends 6 times the function "
-                    "timeout) or lower the function's timeout",
-                    related=(("functions", self.consumer.function, "timeout"),),
-                ))
+                problems.append(
+                    Problem(
+                        ("queue", "visibility_timeout"),
+                        f"the queue's visibility timeout "
+                        f"{format_duration(self.queue.visibility_timeout)} is shorter than the "
+                        f"timeout {timeout} of its consumer function {self.consumer.function!r} "
+                        "(AWS rejects the event source mapping)",
+                        f"raise it to at least {timeout} (AWS recommends 6 times the function "
+                        "timeout) or lower the function's timeout",
+                        related=(("functions", self.consumer.function, "timeout"),),
+                    )
+                )
         return problems
 
     @property

@@ -20,8 +20,7 @@ YAML_CONTEXT = {"source": "yaml"}
 numbers are taken in base units (seconds, requests per second, bytes)."""
 
 
-def _checked(parse: Callable[[object], Any],
-             kind: str) -> Callable[[object, ValidationInfo], Any]:
+def _checked(parse: Callable[[object], Any], kind: str) -> Callable[[object, ValidationInfo], Any]:
     def validate(value: object, info: ValidationInfo) -> Any:
         from_file = isinstance(info.context, dict) and info.context.get("source") == "yaml"
         if not from_file and isinstance(value, int | float) and not isinstance(value, bool):
@@ -62,8 +61,9 @@ PositiveDuration = Annotated[
     float,
     BeforeValidator(_checked(units.parse_duration, "duration")),
     Field(gt=0),
-    _string_schema(rf"^\s*{_POSITIVE}{_DURATION_UNIT}",
-                   "a duration above zero: 250ms, 30s, 5m, 1h or 2d"),
+    _string_schema(
+        rf"^\s*{_POSITIVE}{_DURATION_UNIT}", "a duration above zero: 250ms, 30s, 5m, 1h or 2d"
+    ),
 ]
 """Seconds, above zero."""
 
@@ -86,13 +86,15 @@ NonNegativeRate = Annotated[
 Fraction = Annotated[
     float,
     BeforeValidator(_checked(units.parse_fraction, "fraction")),
-    WithJsonSchema({
-        "anyOf": [
-            {"type": "string", "pattern": _PERCENT_PATTERN},
-            {"type": "number", "minimum": 0, "maximum": 1},
-        ],
-        "description": units.PERCENT_FORM,
-    }),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _PERCENT_PATTERN},
+                {"type": "number", "minimum": 0, "maximum": 1},
+            ],
+            "description": units.PERCENT_FORM,
+        }
+    ),
 ]
 """A fraction from 0 to 1, written `5%` or `0.05`."""
 
@@ -118,8 +120,10 @@ def named_pattern(pattern: str, form: str) -> Any:
 
 Slug = Annotated[
     str,
-    named_pattern(r"^[a-z0-9][a-z0-9_-]*$",
-                  "lower-case letters, digits, '-' and '_', starting with a letter or digit"),
+    named_pattern(
+        r"^[a-z0-9][a-z0-9_-]*$",
+        "lower-case letters, digits, '-' and '_', starting with a letter or digit",
+    ),
     Field(min_length=1, max_length=80),
 ]
 """A name usable in test ids and file names."""

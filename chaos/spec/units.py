@@ -30,15 +30,35 @@ _NEAR_MISS_RE = re.compile(rf"^{_NUMBER}\s*(?:/|per\s+)?\s*([a-z]+)$", re.IGNORE
 # Spellings people reach for first, mapped to ours; used only to suggest, never to accept,
 # so there stays one way to write each quantity.
 _DURATION_ALIASES = {
-    "msec": "ms", "msecs": "ms", "millis": "ms", "millisecond": "ms", "milliseconds": "ms",
-    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
-    "min": "m", "mins": "m", "minute": "m", "minutes": "m",
-    "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
-    "day": "d", "days": "d",
+    "msec": "ms",
+    "msecs": "ms",
+    "millis": "ms",
+    "millisecond": "ms",
+    "milliseconds": "ms",
+    "sec": "s",
+    "secs": "s",
+    "second": "s",
+    "seconds": "s",
+    "min": "m",
+    "mins": "m",
+    "minute": "m",
+    "minutes": "m",
+    "hr": "h",
+    "hrs": "h",
+    "hour": "h",
+    "hours": "h",
+    "day": "d",
+    "days": "d",
 }
 _RATE_ALIASES = {
-    "sec": "s", "second": "s", "rps": "s", "min": "m", "minute": "m", "rpm": "m",
-    "hr": "h", "hour": "h",
+    "sec": "s",
+    "second": "s",
+    "rps": "s",
+    "min": "m",
+    "minute": "m",
+    "rpm": "m",
+    "hr": "h",
+    "hour": "h",
 }
 _SIZE_ALIASES = {"k": "KB", "kib": "KiB", "m": "MB", "byte": "B", "bytes": "B"}
 
@@ -87,8 +107,9 @@ def _finite(number: float, text: str, what: str, expected: str) -> float:
     return number
 
 
-def _not_matching(text: str, what: str, expected: str,
-                  aliases: dict[str, str], separator: str = "") -> UnitError:
+def _not_matching(
+    text: str, what: str, expected: str, aliases: dict[str, str], separator: str = ""
+) -> UnitError:
     """The error for text that is not a `what`: negative, a near miss, or just wrong."""
     if text.startswith("-"):
         return UnitError(f"{what} cannot be negative ({text!r})", expected)

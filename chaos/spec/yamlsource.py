@@ -94,8 +94,10 @@ def _is_key(key_node: yaml.Node, part: str | int) -> bool:
     # A key YAML resolved to a bool or a number (`on:`, `1:`) is matched by its value.
     if isinstance(part, bool | int | float) and not key_node.tag.endswith(":str"):
         try:
-            return bool(SafeConstructor().construct_object(key_node) == part
-                        and type(SafeConstructor().construct_object(key_node)) is type(part))
+            return bool(
+                SafeConstructor().construct_object(key_node) == part
+                and type(SafeConstructor().construct_object(key_node)) is type(part)
+            )
         except yaml.YAMLError:
             return False
     return False
@@ -106,8 +108,11 @@ def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
         for key_node, value_node in node.value:
             if _is_key(key_node, part):
                 return value_node  # type: ignore[no-any-return]
-    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
-            and 0 <= part < len(node.value):
+    elif (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
         return node.value[part]  # type: ignore[no-any-return]
     return None
 
@@ -128,27 +133,35 @@ def read_text(path: Path) -> str:
             reason = "it is a directory" if path.is_dir() else "no such file"
             raise YamlProblem(Diagnostic(shown, _WHOLE_FILE, 0, f"cannot read the file: {reason}"))
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise YamlProblem(Diagnostic(
-                shown, _WHOLE_FILE, 0,
-                f"the file is larger than {MAX_FILE_BYTES:,} bytes; an experiment or system "
-                "definition is a small hand-written file"))
+            raise YamlProblem(
+                Diagnostic(
+                    shown,
+                    _WHOLE_FILE,
+                    0,
+                    f"the file is larger than {MAX_FILE_BYTES:,} bytes; an experiment or system "
+                    "definition is a small hand-written file",
+                )
+            )
         raw = path.read_bytes()
     except OSError as error:
-        raise YamlProblem(Diagnostic(shown, _WHOLE_FILE, 0,
-                                     f"cannot read the file: {error.strerror}")) from None
+        raise YamlProblem(
+            Diagnostic(shown, _WHOLE_FILE, 0, f"cannot read the file: {error.strerror}")
+        ) from None
     return decode(shown, raw)
 
 
 def decode(path: str, raw: bytes) -> str:
     """UTF-8 text of a file's bytes, refusing binary files with a clear message."""
     if b"\x00" in raw:
-        raise YamlProblem(Diagnostic(path, _WHOLE_FILE, 0,
-                                     "this is a binary file, not a YAML experiment"))
+        raise YamlProblem(
+            Diagnostic(path, _WHOLE_FILE, 0, "this is a binary file, not a YAML experiment")
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise YamlProblem(Diagnostic(path, _WHOLE_FILE, 0,
-                                     f"the file is not UTF-8 text (byte {error.start})")) from None
+        raise YamlProblem(
+            Diagnostic(path, _WHOLE_FILE, 0, f"the file is not UTF-8 text (byte {error.start})")
+        ) from None
 
 
 def parse_documents(path: str, text: str) -> list[Document]:
@@ -162,14 +175,20 @@ def parse_documents(path: str, text: str) -> list[Document]:
         raise YamlProblem(_syntax_error(path, error)) from None
     except yaml.reader.ReaderError as error:
         line, column = _position(text, error.position)
-        raise YamlProblem(Diagnostic(
-            path, line, column,
-            f"the file contains a character YAML does not allow ({error.character!r})")) from None
+        raise YamlProblem(
+            Diagnostic(
+                path,
+                line,
+                column,
+                f"the file contains a character YAML does not allow ({error.character!r})",
+            )
+        ) from None
     except yaml.YAMLError as error:
         raise YamlProblem(Diagnostic(path, _WHOLE_FILE, 0, f"YAML error: {error}")) from None
     except RecursionError:
-        raise YamlProblem(Diagnostic(path, _WHOLE_FILE, 0,
-                                     "the file nests values too deeply")) from None
+        raise YamlProblem(
+            Diagnostic(path, _WHOLE_FILE, 0, "the file nests values too deeply")
+        ) from None
     return [_document(path, node) for node in nodes if node is not None]
 
 
@@ -182,13 +201,15 @@ def _document(path: str, node: yaml.Node) -> Document:
     except yaml.MarkedYAMLError as error:
         raise YamlProblem(_constructor_error(path, error)) from None
     except RecursionError:
-        raise YamlProblem(Diagnostic(path, _WHOLE_FILE, 0,
-                                     "the file nests values too deeply")) from None
+        raise YamlProblem(
+            Diagnostic(path, _WHOLE_FILE, 0, "the file nests values too deeply")
+        ) from None
     return Document(path, data, node, problems)
 
 
-def _syntax_error(path: str, error: yaml.MarkedYAMLError,
-                  prefix: str = "YAML syntax error") -> Diagnostic:
+def _syntax_error(
+    path: str, error: yaml.MarkedYAMLError, prefix: str = "YAML syntax error"
+) -> Diagnostic:
     mark = error.problem_mark or error.context_mark
     line = mark.line + 1 if mark else _WHOLE_FILE
     column = mark.column + 1 if mark else 0
@@ -208,9 +229,14 @@ def _constructor_error(path: str, error: yaml.MarkedYAMLError) -> Diagnostic:
         return _syntax_error(path, error, prefix="unsupported YAML")
     shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
     located = _syntax_error(path, error)
-    return Diagnostic(path, located.line, located.column,
-                      f"the YAML tag {shown} is not allowed: experiment files hold plain values "
-                      "(safe YAML), never objects", hint="remove the tag")
+    return Diagnostic(
+        path,
+        located.line,
+        located.column,
+        f"the YAML tag {shown} is not allowed: experiment files hold plain values "
+        "(safe YAML), never objects",
+        hint="remove the tag",
+    )
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -238,17 +264,27 @@ def _check_size(path: str, root: yaml.Node) -> None:
             visiting.discard(id(node))
             sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
             if sizes[id(node)] > MAX_VALUES:
-                raise YamlProblem(Diagnostic(
-                    path, root.start_mark.line + 1, 1,
-                    f"the document expands to more than {MAX_VALUES:,} values through YAML "
-                    "aliases"))
+                raise YamlProblem(
+                    Diagnostic(
+                        path,
+                        root.start_mark.line + 1,
+                        1,
+                        f"the document expands to more than {MAX_VALUES:,} values through YAML "
+                        "aliases",
+                    )
+                )
             continue
         if id(node) in sizes:
             continue
         if id(node) in visiting:
-            raise YamlProblem(Diagnostic(
-                path, node.start_mark.line + 1, node.start_mark.column + 1,
-                "a YAML alias refers to a value that contains it (a recursive structure)"))
+            raise YamlProblem(
+                Diagnostic(
+                    path,
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                    "a YAML alias refers to a value that contains it (a recursive structure)",
+                )
+            )
         visiting.add(id(node))
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
@@ -276,10 +312,14 @@ def _duplicate_keys(path: str, root: yaml.Node) -> Iterator[Diagnostic]:
             marker = (key_node.tag, key_node.value)
             line = key_node.start_mark.line + 1
             if marker in first:
-                yield Diagnostic(path, line, key_node.start_mark.column + 1,
-                                 f"duplicate key {key_node.value!r}",
-                                 key_path([*where, key_node.value]),
-                                 hint=f"first written on line {first[marker]}; YAML would keep "
-                                 "only the last one")
+                yield Diagnostic(
+                    path,
+                    line,
+                    key_node.start_mark.column + 1,
+                    f"duplicate key {key_node.value!r}",
+                    key_path([*where, key_node.value]),
+                    hint=f"first written on line {first[marker]}; YAML would keep "
+                    "only the last one",
+                )
             else:
                 first[marker] = line

@@ -27,7 +27,7 @@ from tests.support import add, custom_system, faults, invoke, lambda_service
 def sleeper(seconds: float, calls: list[float] | None = None) -> Any:
     def handler(event: Any, context: Any) -> dict[str, Any]:
         if calls is not None:
-            calls.append(context.function_name and event.get("t", 0.0))
+            calls.append(seconds)
         virtual_sleep(seconds)
         return {"statusCode": 200}
 
@@ -368,3 +368,52 @@ def test_module_state_is_per_execution_environment(monkeypatch: pytest.MonkeyPat
         env.run()
     assert [first.value.payload["count"], concurrent.value.payload["count"]] == [1, 1]
     assert reused.value.payload["count"] == 2
+
+
+# -- injected invocation faults (aws-semantics.md 9, FIS aws:lambda actions) --------------------
+
+
+def test_lambda_latency_delays_the_handler_and_counts_against_the_timeout() -> None:
+    """`lambda.latency` adds a delay before the handler starts (FIS
+    aws:lambda:invocation-add-delay); the delay is part of the invocation's duration, so a
+    long enough one ends in a timeout. Source: aws-semantics.md 9 (FIS Lambda actions), 1.3."""
+    env, ledger = simpy.Environment(), Ledger()
+    schedule = faults("[{lambda.latency: {delay: 2s}}]")
+    service = lambda_service(env, ledger, schedule=schedule)
+    add(service, "f", sleeper(0.5), timeout=3.0)
+    invoke(env, service, "f", request_id="a")
+    env.run()
+    assert [(e.t, e.outcome) for e in ledger.of(InvocationEnded)] == [(2.5, "ok")]
+    add(service, "g", sleeper(0.5), timeout=2.0)
+    invoke(env, service, "g", request_id="b")
+    env.run()
+    assert [e.outcome for e in ledger.of(InvocationEnded)][-1] == "timeout"
+
+
+def test_lambda_timeout_fault_hangs_until_the_function_timeout() -> None:
+    """`lambda.timeout` makes the invocation hang: it ends with a timeout exactly at the
+    function timeout and the handler never completes. Source: aws-semantics.md 1.2, 1.5."""
+    env, ledger = simpy.Environment(), Ledger()
+    calls: list[float] = []
+    schedule = faults("[{lambda.timeout: {probability: 100%}}]")
+    service = lambda_service(env, ledger, schedule=schedule)
+    add(service, "f", sleeper(0.0, calls), timeout=7.0)
+    process = invoke(env, service, "f")
+    env.run()
+    assert process.value.outcome == "timeout"
+    assert [e.t for e in ledger.of(InvocationEnded)] == [7.0]
+    assert calls == []
+
+
+def test_lambda_error_after_running_keeps_the_handlers_side_effects() -> None:
+    """`lambda.error` with `prevent_execution: false` runs the handler first, then fails the
+    invocation: its side effects happened. Source: aws-semantics.md 9 (FIS
+    aws:lambda:invocation-error, preventExecution), 1.2 ("might have run completely")."""
+    env, ledger = simpy.Environment(), Ledger()
+    calls: list[float] = []
+    schedule = faults("[{lambda.error: {probability: 100%, prevent_execution: false}}]")
+    service = lambda_service(env, ledger, schedule=schedule)
+    add(service, "f", sleeper(0.0, calls))
+    process = invoke(env, service, "f")
+    env.run()
+    assert process.value.outcome == "error" and calls == [0.0]

@@ -39,6 +39,7 @@ BURST = """
 """
 
 
+@pytest.mark.slow
 def test_a_burst_beyond_lambda_concurrency_rejects_sync_requests_but_eda_takes_all() -> None:
     """500 requests in one second against a function reserved at 50: sync invocations beyond
     the reservation are throttled and the client sees 500 (API Gateway maps a Lambda 429 to
@@ -111,7 +112,6 @@ POISON = """
 """
 
 
-@pytest.mark.slow
 def test_poison_messages_reach_the_dlq_after_exactly_max_receive_count_receives() -> None:
     """Each poison message is received exactly maxReceiveCount (5) times, each receive one
     visibility timeout (60 s) or more after the previous, then moved to the DLQ on the next

@@ -118,6 +118,7 @@ DETERMINISM = """
 """
 
 
+@pytest.mark.slow
 def test_same_experiment_and_seed_give_the_same_ledger() -> None:
     """Same experiment and seed -> the same ledger, byte for byte (equal digests); another
     seed -> another ledger. Source: DESIGN.md "One seed, many streams"; issue 2 "Same experiment
@@ -131,6 +132,7 @@ def test_same_experiment_and_seed_give_the_same_ledger() -> None:
         assert other.ledger.digest() != first.ledger.digest()
 
 
+@pytest.mark.slow
 def test_the_digest_is_the_same_in_another_process() -> None:
     """The seed, not the process (hash randomisation, import order, earlier runs), decides
     the ledger. Source: DESIGN.md "Same experiment and seed give the same ledger, byte for

@@ -26,11 +26,13 @@ def test_two_workers_match_a_serial_run(pytester: pytest.Pytester) -> None:
         assert twin.read_bytes() == ledger.read_bytes(), ledger.name
 
     # The finding crossed the process boundary intact (a real ExceptionChainRepr).
-    parallel.stdout.fnmatch_lines([
-        "sync failed, but optimistic expects it to survive.",
-        "b.chaos.yaml:1: sync failed, expected survived: *",
-        "FAILED b.chaos.yaml::optimistic?sync? - sync failed, expected survived: *",
-    ])
+    parallel.stdout.fnmatch_lines(
+        [
+            "sync failed, but optimistic expects it to survive.",
+            "b.chaos.yaml:1: sync failed, expected survived: *",
+            "FAILED b.chaos.yaml::optimistic?sync? - sync failed, expected survived: *",
+        ]
+    )
     # One run-wide report, built on the controller from what the workers sent.
     report = [line for line in parallel.outlines if "chaos-arena · " in line]
     assert report == [line for line in serial.outlines if "chaos-arena · " in line]

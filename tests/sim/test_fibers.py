@@ -98,3 +98,20 @@ def test_non_positive_sleeps_do_not_yield(seconds: float) -> None:
     process = _drive(env, work, deadline=1.0)
     env.run()
     assert process.value.value == "ok" and env.now == 0
+
+
+@pytest.mark.parametrize("sleep_first", [False, True])
+def test_sys_exit_in_handler_code_is_the_fibers_error_not_the_runs(sleep_first: bool) -> None:
+    """Handler code that calls `sys.exit()` fails its own invocation (Lambda reports
+    Runtime.ExitError); it must not end the simulation or the test process.
+    Source: aws-semantics.md 1.2 (function errors are the invocation's outcome)."""
+    env = simpy.Environment()
+
+    def leave() -> None:
+        if sleep_first:
+            virtual_sleep(1.0)
+        raise SystemExit(1)
+
+    process = _drive(env, leave, deadline=10.0)
+    env.run()
+    assert isinstance(process.value.error, SystemExit)

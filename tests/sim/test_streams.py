@@ -8,18 +8,17 @@ from chaos.sim import Streams, derive_seed, seeded_global_random
 
 
 def test_a_stream_depends_only_on_seed_and_name() -> None:
-    first = [Streams(7)("lambda").random() for _ in range(1)]
+    first = Streams(7)("lambda").random()
     other = Streams(7)
     other("client").random()  # drawing from another stream first changes nothing
-    assert [other("lambda").random()] == first
-    assert Streams(8)("lambda").random() != first[0]
+    assert other("lambda").random() == first
+    assert Streams(8)("lambda").random() != first
 
 
-def test_derived_seeds_are_stable_across_processes() -> None:
-    # SHA-256 based, unlike hash(): this value is the same in every interpreter.
-    assert derive_seed(1, "sdk") == derive_seed(1, "sdk")
-    assert derive_seed(1, "sdk") != derive_seed(1, "sdK")
-    assert 0 <= derive_seed(1, "sdk") < 2**64
+def test_derived_seeds_are_fixed_values() -> None:
+    """SHA-256 of "seed:name", unlike hash(): the same in every interpreter, so pinned here."""
+    assert derive_seed(1, "sdk") == 16355174956795342718
+    assert derive_seed(1, "sdk") != derive_seed(1, "sdK") != derive_seed(2, "sdk")
 
 
 def test_seeded_global_random_restores_the_callers_state() -> None:

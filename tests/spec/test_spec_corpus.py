@@ -14,7 +14,7 @@ import yaml
 
 from chaos.errors import SpecError
 from chaos.spec.loader import load_file
-from chaos.spec.semantics import SystemResolver
+from chaos.spec.resolve import SystemResolver
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED: dict[str, Any] = yaml.safe_load((CORPUS / "expected.yaml").read_text())
@@ -33,8 +33,9 @@ def test_the_corpus_has_at_least_40_files_all_pinned() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_diagnostics_are_as_pinned(name: str, resolver: SystemResolver,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diagnostics_are_as_pinned(
+    name: str, resolver: SystemResolver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(CORPUS)
     with pytest.raises(SpecError) as caught:
         load_file(Path(name), resolver=resolver)
@@ -49,15 +50,19 @@ def test_diagnostics_are_as_pinned(name: str, resolver: SystemResolver,
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_diagnostics_render_compiler_style(name: str, resolver: SystemResolver,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diagnostics_render_compiler_style(
+    name: str, resolver: SystemResolver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(CORPUS)
     with pytest.raises(SpecError) as caught:
         load_file(Path(name), resolver=resolver)
     for diagnostic in caught.value.diagnostics:
         first, *rest = diagnostic.render().splitlines()
-        location = diagnostic.path if diagnostic.line == 0 else \
-            f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}"
+        location = (
+            diagnostic.path
+            if diagnostic.line == 0
+            else f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}"
+        )
         assert first == f"{location}: {diagnostic.message}"
         assert all(line.startswith(("    at: ", "    got: ", "    hint: ")) for line in rest)
         assert "Input should be" not in diagnostic.render()

@@ -10,66 +10,103 @@ from chaos.spec import units
 from chaos.spec.units import UnitError
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("250ms", 0.25), ("30s", 30.0), ("5m", 300.0), ("1h", 3600.0), ("2d", 172_800.0),
-    ("1.5s", 1.5), (".5s", 0.5), (" 10 s ", 10.0), ("0s", 0.0),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("250ms", 0.25),
+        ("30s", 30.0),
+        ("5m", 300.0),
+        ("1h", 3600.0),
+        ("2d", 172_800.0),
+        ("1.5s", 1.5),
+        (".5s", 0.5),
+        (" 10 s ", 10.0),
+        ("0s", 0.0),
+    ],
+)
 def test_durations(text: str, seconds: float) -> None:
     assert units.parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize(("text", "per_second"), [
-    ("20/s", 20.0), ("600/m", 10.0), ("3600/h", 1.0), ("0.5/s", 0.5), ("20 / s", 20.0),
-])
+@pytest.mark.parametrize(
+    ("text", "per_second"),
+    [
+        ("20/s", 20.0),
+        ("600/m", 10.0),
+        ("3600/h", 1.0),
+        ("0.5/s", 0.5),
+        ("20 / s", 20.0),
+    ],
+)
 def test_rates(text: str, per_second: float) -> None:
     assert units.parse_rate(text) == pytest.approx(per_second)
 
 
-@pytest.mark.parametrize(("value", "fraction"), [
-    ("1%", 0.01), ("100%", 1.0), ("0%", 0.0), ("12.5%", 0.125), (0.05, 0.05), (1, 1.0), (0, 0.0),
-])
+@pytest.mark.parametrize(
+    ("value", "fraction"),
+    [
+        ("1%", 0.01),
+        ("100%", 1.0),
+        ("0%", 0.0),
+        ("12.5%", 0.125),
+        (0.05, 0.05),
+        (1, 1.0),
+        (0, 0.0),
+    ],
+)
 def test_fractions(value: object, fraction: float) -> None:
     assert units.parse_fraction(value) == pytest.approx(fraction)
 
 
-@pytest.mark.parametrize(("text", "size"), [
-    ("512B", 512), ("1KB", 1000), ("4KiB", 4096), ("1MB", 1_000_000), ("1mib", 1_048_576),
-])
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("512B", 512),
+        ("1KB", 1000),
+        ("4KiB", 4096),
+        ("1MB", 1_000_000),
+        ("1mib", 1_048_576),
+    ],
+)
 def test_sizes(text: str, size: int) -> None:
     assert units.parse_size(text) == size
 
 
-@pytest.mark.parametrize(("parse", "value", "message", "suggestion"), [
-    (units.parse_duration, 300, "needs a unit; 300 alone is ambiguous", None),
-    (units.parse_duration, 2.5, "needs a unit", None),
-    (units.parse_duration, "5 minutes", "'5 minutes' is not a duration", "5m"),
-    (units.parse_duration, "10sec", "is not a duration", "10s"),
-    (units.parse_duration, "2hrs", "is not a duration", "2h"),
-    (units.parse_duration, "-5s", "cannot be negative", None),
-    (units.parse_duration, "soon", "'soon' is not a duration", None),
-    (units.parse_duration, True, "not true or false", None),
-    (units.parse_duration, None, "not empty", None),
-    (units.parse_duration, ["5s"], "not a list", None),
-    (units.parse_duration, "1" * 400 + "s", "too large", None),
-    (units.parse_rate, 20, "needs a unit", None),
-    (units.parse_rate, "20/sec", "'20/sec' is not a rate", "20/s"),
-    (units.parse_rate, "20 rps", "is not a rate", "20/s"),
-    (units.parse_rate, "100/min", "is not a rate", "100/m"),
-    (units.parse_rate, "-1/s", "cannot be negative", None),
-    (units.parse_rate, "20/d", "is not a rate", None),
-    (units.parse_fraction, "150%", "outside 0% to 100%", None),
-    (units.parse_fraction, 1.5, "outside 0% to 100%", None),
-    (units.parse_fraction, -0.1, "outside 0% to 100%", None),
-    (units.parse_fraction, "-5%", "cannot be negative", None),
-    (units.parse_fraction, "half", "'half' is not a percentage", None),
-    (units.parse_fraction, False, "cannot be true or false", None),
-    (units.parse_fraction, float("nan"), "outside 0% to 100%", None),
-    (units.parse_size, "1K", "'1K' is not a size", "1KB"),
-    (units.parse_size, 1024, "needs a unit", None),
-    (units.parse_size, "9" * 400 + "MB", "too large", None),
-])
-def test_refusals_say_why(parse: object, value: object, message: str,
-                          suggestion: str | None) -> None:
+@pytest.mark.parametrize(
+    ("parse", "value", "message", "suggestion"),
+    [
+        (units.parse_duration, 300, "needs a unit; 300 alone is ambiguous", None),
+        (units.parse_duration, 2.5, "needs a unit", None),
+        (units.parse_duration, "5 minutes", "'5 minutes' is not a duration", "5m"),
+        (units.parse_duration, "10sec", "is not a duration", "10s"),
+        (units.parse_duration, "2hrs", "is not a duration", "2h"),
+        (units.parse_duration, "-5s", "cannot be negative", None),
+        (units.parse_duration, "soon", "'soon' is not a duration", None),
+        (units.parse_duration, True, "not true or false", None),
+        (units.parse_duration, None, "not empty", None),
+        (units.parse_duration, ["5s"], "not a list", None),
+        (units.parse_duration, "1" * 400 + "s", "too large", None),
+        (units.parse_rate, 20, "needs a unit", None),
+        (units.parse_rate, "20/sec", "'20/sec' is not a rate", "20/s"),
+        (units.parse_rate, "20 rps", "is not a rate", "20/s"),
+        (units.parse_rate, "100/min", "is not a rate", "100/m"),
+        (units.parse_rate, "-1/s", "cannot be negative", None),
+        (units.parse_rate, "20/d", "is not a rate", None),
+        (units.parse_fraction, "150%", "outside 0% to 100%", None),
+        (units.parse_fraction, 1.5, "outside 0% to 100%", None),
+        (units.parse_fraction, -0.1, "outside 0% to 100%", None),
+        (units.parse_fraction, "-5%", "cannot be negative", None),
+        (units.parse_fraction, "half", "'half' is not a percentage", None),
+        (units.parse_fraction, False, "cannot be true or false", None),
+        (units.parse_fraction, float("nan"), "outside 0% to 100%", None),
+        (units.parse_size, "1K", "'1K' is not a size", "1KB"),
+        (units.parse_size, 1024, "needs a unit", None),
+        (units.parse_size, "9" * 400 + "MB", "too large", None),
+    ],
+)
+def test_refusals_say_why(
+    parse: object, value: object, message: str, suggestion: str | None
+) -> None:
     assert callable(parse)
     with pytest.raises(UnitError) as caught:
         parse(value)
@@ -78,17 +115,33 @@ def test_refusals_say_why(parse: object, value: object, message: str,
     assert caught.value.suggestion == suggestion
 
 
-@pytest.mark.parametrize(("seconds", "text"), [
-    (0, "0s"), (0.25, "250ms"), (30, "30s"), (90, "90s"), (300, "5m"), (3600, "1h"),
-    (86_400, "1d"), (1.5, "1.5s"),
-])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0s"),
+        (0.25, "250ms"),
+        (30, "30s"),
+        (90, "90s"),
+        (300, "5m"),
+        (3600, "1h"),
+        (86_400, "1d"),
+        (1.5, "1.5s"),
+    ],
+)
 def test_format_duration(seconds: float, text: str) -> None:
     assert units.format_duration(seconds) == text
 
 
-@pytest.mark.parametrize(("per_second", "text"), [
-    (20, "20/s"), (0, "0/s"), (0.5, "30/m"), (1 / 3600, "1/h"), (2.5, "2.5/s"),
-])
+@pytest.mark.parametrize(
+    ("per_second", "text"),
+    [
+        (20, "20/s"),
+        (0, "0/s"),
+        (0.5, "30/m"),
+        (1 / 3600, "1/h"),
+        (2.5, "2.5/s"),
+    ],
+)
 def test_format_rate(per_second: float, text: str) -> None:
     assert units.format_rate(per_second) == text
 

@@ -1,0 +1,58 @@
+"""Run summaries: what the reports keep of an outcome, and their trip through JSON."""
+
+from __future__ import annotations
+
+import json
+
+from chaos.engine.runner import Outcome
+from chaos.ledger import Responded
+from chaos.report.data import BUCKETS, FaultSpan, RunSummary, summarize
+
+
+def test_summary_keeps_counts_rates_and_the_verdict(tiny_outcomes: dict[str, Outcome]) -> None:
+    sync = summarize(tiny_outcomes["sync"])
+    assert (sync.experiment, sync.system, sync.system_index, sync.seed) == ("tiny", "sync", 0, 1)
+    assert (sync.verdict, sync.expected, sync.as_expected) == ("failed", "failed", True)
+    assert sync.architecture == "sync"
+    assert sync.label == "sync"
+    assert sync.counts["sent"] == 50
+    assert sync.success_rate == sync.counts["accepted"] / 50
+    assert sync.p99 is not None and sync.p99 > 0
+    assert sync.windows == (FaultSpan("lambda.throttle", 2.0, 5.0),)
+    assert [name for name, _, _ in sync.assertions] == ["no_loss", "success_rate"]
+    assert sync.causes[0][0].startswith("Lambda throttle at its concurrency limit")
+    assert "reproduce: chaos-arena run experiments/tiny.chaos.yaml" in sync.findings[0]
+    eda = summarize(tiny_outcomes["eda"])
+    assert eda.label == "eda (event-driven)"
+    assert (eda.verdict, eda.system_index, eda.findings) == ("survived", 1, ())
+
+
+def test_timeline_buckets_add_up_to_the_counts(tiny_outcomes: dict[str, Outcome]) -> None:
+    for system, outcome in tiny_outcomes.items():
+        timeline = summarize(outcome).timeline
+        assert timeline is not None
+        assert timeline.step == 20 / BUCKETS
+        assert len(timeline.completions) == len(timeline.client_errors) == BUCKETS
+        counts = summarize(outcome).counts
+        assert sum(timeline.completions) == counts["completed"] + counts["recovered"], system
+        assert outcome.result is not None
+        errors = sum(1 for r in outcome.result.ledger.of(Responded) if not 200 <= r.status < 300)
+        assert sum(timeline.client_errors) == errors
+        assert sum(timeline.arrivals) == counts["sent"]
+    eda = summarize(tiny_outcomes["eda"]).timeline
+    assert eda is not None and eda.has_queue and max(eda.queue_depth) > 0
+
+
+def test_summaries_survive_json(tiny_outcomes: dict[str, Outcome]) -> None:
+    for outcome in tiny_outcomes.values():
+        summary = summarize(outcome)
+        assert RunSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+
+
+def test_a_better_reproduce_command_replaces_the_cli_one(
+    tiny_outcomes: dict[str, Outcome],
+) -> None:
+    summary = summarize(tiny_outcomes["sync"], reproduce="pytest 'tests/test_x.py::test_y'")
+    assert summary.reproduce == "pytest 'tests/test_x.py::test_y'"
+    assert "reproduce: pytest 'tests/test_x.py::test_y'" in summary.findings[0]
+    assert "chaos-arena run" not in summary.findings[0]

@@ -1,0 +1,126 @@
+"""`chaos-arena run`: the report after the runs, report files, and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chaos.cli import main
+
+CALM = """\
+experiment: calm
+duration: 10s
+systems: [eda]
+workload: {steady: {rate: 2/s, for: 5s}}
+faults: [{lambda.error: {probability: 50%, at: 2s, for: 2s}}]
+assertions: [no_loss]
+"""
+
+
+@pytest.fixture
+def calm(tmp_path: Path) -> Path:
+    path = tmp_path / "calm.chaos.yaml"
+    path.write_text(CALM)
+    return path
+
+
+def test_the_report_follows_the_runs_and_exit_0(
+    calm: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(calm), "--reports-dir", str(tmp_path / "reports")]) == 0
+    out, err = capsys.readouterr()
+    assert "chaos-arena · 1 experiment, 1 run · seed 1" in out
+    assert "All 1 verdict as expected." in out
+    assert "\x1b[" not in out  # not a terminal: plain text
+    assert err == ""  # and no progress display
+    assert not (tmp_path / "reports").exists()
+
+
+def test_report_files_and_journals(
+    calm: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "run",
+            str(calm),
+            "--report",
+            "markdown,html",
+            "--reports-dir",
+            str(tmp_path / "reports"),
+            "--journal",
+            str(tmp_path / "journals"),
+        ]
+    )
+    assert code == 0
+    out, _ = capsys.readouterr()
+    assert "scoreboard" not in out
+    assert f"chaos-arena: wrote {tmp_path / 'reports' / 'chaos-report.md'}" in out
+    assert (tmp_path / "reports" / "chaos-report.html").exists()
+    assert (tmp_path / "journals" / "calm.eda.json").exists()
+
+
+def test_an_unexpected_verdict_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "wrong.chaos.yaml"
+    path.write_text(
+        CALM.replace("assertions: [no_loss]", "assertions: [no_loss]\nexpect: {eda: fails}")
+    )
+    assert main(["run", str(path)]) == 1
+    assert "1 of 1 verdicts not as expected" in capsys.readouterr().out
+
+
+def test_fail_on_any_failure_counts_expected_failures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "fails.chaos.yaml"
+    path.write_text(
+        CALM.replace("systems: [eda]", "systems: [sync]").replace(
+            "assertions: [no_loss]", "assertions: [{success_rate: 100%}]\nexpect: {sync: fails}"
+        )
+    )
+    assert main(["run", str(path), "--report", "none"]) == 0
+    assert main(["run", str(path), "--report", "none", "--fail-on", "any-failure"]) == 1
+    assert capsys.readouterr().out == ""
+
+
+def test_an_invalid_experiment_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.chaos.yaml"
+    path.write_text(CALM.replace("2/s", "2/x"))
+    assert main(["run", str(path)]) == 2
+    assert "is not a rate" in capsys.readouterr().err
+
+
+def test_an_unknown_report_kind_exits_2(calm: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(calm), "--report", "pdf"]) == 2
+    assert "--report: unknown report kind 'pdf'" in capsys.readouterr().err
+
+
+def test_a_run_that_could_not_start_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import systems_under_test
+
+    reference = Path(systems_under_test.__file__).parent / "eda" / "system.yaml"
+    system = tmp_path / "broken-system.yaml"
+    system.write_text(
+        reference.read_text()
+        .replace("systems_under_test.eda.consumer:handle", "no_such_package.consumer:handle")
+        .replace("system: eda", "system: broken")
+    )
+    path = tmp_path / "broken.chaos.yaml"
+    path.write_text(CALM.replace("systems: [eda]", "systems: [broken-system.yaml]"))
+    assert main(["run", str(path)]) == 2
+    assert "error" in capsys.readouterr().out
+
+
+def test_a_bug_exits_3(
+    calm: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import chaos.engine.runner
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(chaos.engine.runner, "run_one", crash)
+    assert main(["run", str(calm)]) == 3
+    assert "internal error" in capsys.readouterr().err
