@@ -13,7 +13,11 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile("default", deadline=None)
 settings.register_profile(
-    "ci", derandomize=True, deadline=None, database=None, print_blob=True,
+    "ci",
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci" if os.environ.get("CI") else "default")

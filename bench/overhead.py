@@ -38,12 +38,15 @@ Call = tuple[str, str | None, str, dict[str, Any]]
 
 def burst(requests: int, system: str) -> Any:
     """`requests` requests in a 10 s burst, then time to drain."""
-    return experiment_model().model_validate({
-        "experiment": f"bench-{requests}",
-        "duration": f"{max(60, requests // 20)}s",
-        "systems": [system],
-        "workload": {"bursts": [{"rate": f"{requests / 10:g}/s", "at": "1s", "for": "10s"}]},
-    }, context=YAML_CONTEXT)
+    return experiment_model().model_validate(
+        {
+            "experiment": f"bench-{requests}",
+            "duration": f"{max(60, requests // 20)}s",
+            "systems": [system],
+            "workload": {"bursts": [{"rate": f"{requests / 10:g}/s", "at": "1s", "for": "10s"}]},
+        },
+        context=YAML_CONTEXT,
+    )
 
 
 @contextmanager
@@ -53,8 +56,11 @@ def recording() -> Iterator[list[Call]]:
     original = botocore.client.BaseClient._make_api_call
 
     def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        endpoint = client.meta.endpoint_url if client.meta.service_model.service_name == \
-            "apigatewaymanagementapi" else None
+        endpoint = (
+            client.meta.endpoint_url
+            if client.meta.service_model.service_name == "apigatewaymanagementapi"
+            else None
+        )
         calls.append((client.meta.service_model.service_name, endpoint, operation, params))
         return original(client, operation, params)
 
@@ -75,8 +81,9 @@ def replay(calls: list[Call]) -> float:
         boto3.DEFAULT_SESSION = None
         for service, endpoint, _, _ in calls:
             if (service, endpoint) not in clients:
-                clients[service, endpoint] = boto3.client(service, region_name=REGION,
-                                                          endpoint_url=endpoint)
+                clients[service, endpoint] = boto3.client(
+                    service, region_name=REGION, endpoint_url=endpoint
+                )
         gc.collect()
         started = wall_clock()
         for service, endpoint, operation, params in calls:
@@ -95,16 +102,24 @@ def measure(requests: int, system_name: str) -> dict[str, float]:
     result = run(experiment, system)  # the same seed makes the same calls, unrecorded
     wall = wall_clock() - started
     floor = replay(calls)
-    return {"requests": requests, "wall": wall, "simulated": result.simulated_seconds,
-            "calls": len(calls), "floor": floor, "ratio": wall / floor}
+    return {
+        "requests": requests,
+        "wall": wall,
+        "simulated": result.simulated_seconds,
+        "calls": len(calls),
+        "floor": floor,
+        "ratio": wall / floor,
+    }
 
 
 def show(system: str, m: dict[str, float]) -> None:
-    print(f"{system:>5}  {m['requests']:>7,.0f} requests  wall {m['wall']:7.2f}s  "
-          f"simulated {m['simulated']:6.0f}s ({m['simulated'] / m['wall']:6.1f}x real time)  "
-          f"{m['requests'] / m['wall']:7.0f} req/s  AWS calls {m['calls']:>7,.0f}  "
-          f"floor {m['floor']:7.2f}s  ratio {m['ratio']:.3f}  "
-          f"{m['wall'] / m['requests'] * 1000:.3f} ms/request")
+    print(
+        f"{system:>5}  {m['requests']:>7,.0f} requests  wall {m['wall']:7.2f}s  "
+        f"simulated {m['simulated']:6.0f}s ({m['simulated'] / m['wall']:6.1f}x real time)  "
+        f"{m['requests'] / m['wall']:7.0f} req/s  AWS calls {m['calls']:>7,.0f}  "
+        f"floor {m['floor']:7.2f}s  ratio {m['ratio']:.3f}  "
+        f"{m['wall'] / m['requests'] * 1000:.3f} ms/request"
+    )
 
 
 def main() -> None:

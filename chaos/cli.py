@@ -32,21 +32,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser("run", help="run experiments and print which systems survived")
-    run.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                     help="experiment files, or directories searched for *.chaos.yaml")
+    run.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="experiment files, or directories searched for *.chaos.yaml",
+    )
     run.add_argument("--system", metavar="NAME", help="run only this system")
     run.add_argument("--experiment", metavar="NAME", help="run only this experiment")
     run.add_argument("--seed", type=int, metavar="N", help="override every experiment's seed")
-    run.add_argument("--journal", type=Path, metavar="DIR",
-                     help="write one JSON journal (and ledger) per experiment and system")
-    run.add_argument("--report", action="append", metavar="KINDS",
-                     help="terminal (default), markdown, svg, html or none; comma-separated "
-                          "or repeated. Markdown is also appended to $GITHUB_STEP_SUMMARY")
-    run.add_argument("--reports-dir", type=Path, default=Path("reports"), metavar="DIR",
-                     help="where markdown, svg and html reports go (default: reports)")
-    run.add_argument("--fail-on", choices=("unexpected", "any-failure"), default="unexpected",
-                     help="exit 1 when a verdict is not the expected one (default), or when "
-                          "any system did not survive, expected or not")
+    run.add_argument(
+        "--journal",
+        type=Path,
+        metavar="DIR",
+        help="write one JSON journal (and ledger) per experiment and system",
+    )
+    run.add_argument(
+        "--report",
+        action="append",
+        metavar="KINDS",
+        help="terminal (default), markdown, svg, html or none; comma-separated "
+        "or repeated. Markdown is also appended to $GITHUB_STEP_SUMMARY",
+    )
+    run.add_argument(
+        "--reports-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where markdown, svg and html reports go (default: reports)",
+    )
+    run.add_argument(
+        "--fail-on",
+        choices=("unexpected", "any-failure"),
+        default="unexpected",
+        help="exit 1 when a verdict is not the expected one (default), or when "
+        "any system did not survive, expected or not",
+    )
     run.set_defaults(handler=command_run)
     add_spec_commands(commands)
     return parser
@@ -81,8 +103,9 @@ def command_run(args: argparse.Namespace) -> int:
     except (ChaosError, KeyboardInterrupt):
         raise
     except Exception as error:
-        raise InternalError(f"chaos-arena run failed: {type(error).__name__}: {error}",
-                            seed=args.seed) from error
+        raise InternalError(
+            f"chaos-arena run failed: {type(error).__name__}: {error}", seed=args.seed
+        ) from error
     return _run_exit_code(session.summaries, fail_on=args.fail_on)
 
 
@@ -96,11 +119,17 @@ def _run_plan(args: argparse.Namespace) -> list[tuple[LoadedExperiment, Resolved
         experiments = [e for e in experiments if e.experiment.experiment == args.experiment]
         if not experiments:
             raise SetupError(f"no experiment named {args.experiment!r} in the given paths")
-    plan = [(loaded, system) for loaded in experiments for system in resolve_systems(loaded)
-            if args.system is None or system.name == args.system]
+    plan = [
+        (loaded, system)
+        for loaded in experiments
+        for system in resolve_systems(loaded)
+        if args.system is None or system.name == args.system
+    ]
     if not plan:
-        raise SetupError("nothing to run: no experiment matched"
-                         + (f" system {args.system!r}" if args.system else ""))
+        raise SetupError(
+            "nothing to run: no experiment matched"
+            + (f" system {args.system!r}" if args.system else "")
+        )
     return plan
 
 
@@ -117,31 +146,65 @@ def _run_exit_code(summaries: Sequence[RunSummary], *, fail_on: str) -> int:
 def add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The commands about experiment files: validate, schema, list, new."""
     validate = commands.add_parser(
-        "validate", help="check experiment files and report every problem as file:line:col")
-    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                          help="experiment files, or directories searched for *.chaos.yaml")
-    validate.add_argument("--no-import", dest="import_handlers", action="store_false",
-                          help="do not import the systems' handlers (imports run their code)")
+        "validate", help="check experiment files and report every problem as file:line:col"
+    )
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="experiment files, or directories searched for *.chaos.yaml",
+    )
+    validate.add_argument(
+        "--no-import",
+        dest="import_handlers",
+        action="store_false",
+        help="do not import the systems' handlers (imports run their code)",
+    )
     validate.set_defaults(handler=command_validate)
     schema = commands.add_parser(
-        "schema", help="print the JSON Schema (draft 2020-12) of experiment files, for editors")
-    schema.add_argument("--output", "-o", type=Path, metavar="FILE",
-                        help="write the schema to FILE instead of printing it")
-    schema.add_argument("--system", action="store_true",
-                        help="the schema of system definition files instead")
+        "schema", help="print the JSON Schema (draft 2020-12) of experiment files, for editors"
+    )
+    schema.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write the schema to FILE instead of printing it",
+    )
+    schema.add_argument(
+        "--system", action="store_true", help="the schema of system definition files instead"
+    )
     schema.set_defaults(handler=command_schema)
     listing = commands.add_parser(
-        "list", help="list experiments, systems, fault types and assertions")
-    listing.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                         help="where to look for experiments (default: ./experiments)")
+        "list", help="list experiments, systems, fault types and assertions"
+    )
+    listing.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="where to look for experiments (default: ./experiments)",
+    )
     listing.set_defaults(handler=command_list)
     new = commands.add_parser("new", help="write a commented experiment file to start from")
-    new.add_argument("name", metavar="NAME",
-                     help="the experiment's name: lower-case letters, digits, '-' and '_'")
-    new.add_argument("--dir", type=Path, default=Path(), metavar="DIR",
-                     help="where to write NAME.chaos.yaml (default: the current directory)")
-    new.add_argument("--schema", metavar="PATH_OR_URL",
-                     help="add a '# yaml-language-server: $schema=...' line pointing there")
+    new.add_argument(
+        "name",
+        metavar="NAME",
+        help="the experiment's name: lower-case letters, digits, '-' and '_'",
+    )
+    new.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="where to write NAME.chaos.yaml (default: the current directory)",
+    )
+    new.add_argument(
+        "--schema",
+        metavar="PATH_OR_URL",
+        help="add a '# yaml-language-server: $schema=...' line pointing there",
+    )
     new.set_defaults(handler=command_new)
 
 
@@ -152,8 +215,9 @@ def command_validate(args: argparse.Namespace) -> int:
 
     files = experiment_files(args.paths)
     if not files:
-        raise SetupError("no experiment files (*.chaos.yaml) under "
-                         + ", ".join(str(p) for p in args.paths))
+        raise SetupError(
+            "no experiment files (*.chaos.yaml) under " + ", ".join(str(p) for p in args.paths)
+        )
     resolver = SystemResolver(import_handlers=args.import_handlers)
     count = 0
     errors: list[SpecError] = []
@@ -168,8 +232,10 @@ def command_validate(args: argparse.Namespace) -> int:
         print(f"{_plural(count, 'experiment')} in {_plural(len(files), 'file')} {verb} valid")
         return EXIT_OK
     print(SpecError(problems).render())
-    print(f"chaos-arena: {_plural(len(problems), 'problem')} in {len(errors)} of "
-          f"{_plural(len(files), 'file')}")
+    print(
+        f"chaos-arena: {_plural(len(problems), 'problem')} in {len(errors)} of "
+        f"{_plural(len(files), 'file')}"
+    )
     return EXIT_INVALID
 
 
@@ -224,14 +290,18 @@ def _experiment_lines(paths: list[Path]) -> list[str]:
         try:
             loaded = load_file(path)
         except SpecError as error:
-            lines.append(f"{path}: invalid, {_plural(len(error.diagnostics), 'problem')} "
-                         f"(see chaos-arena validate {path})")
+            lines.append(
+                f"{path}: invalid, {_plural(len(error.diagnostics), 'problem')} "
+                f"(see chaos-arena validate {path})"
+            )
             continue
         for item in loaded:
             experiment = item.experiment
             systems = ", ".join(str(r.overrides.get("system", r.ref)) for r in experiment.systems)
-            lines.append(f"{item.path}:{item.line}  {experiment.experiment}  [{systems}]  "
-                         f"{_first_sentence(experiment.description)}".rstrip())
+            lines.append(
+                f"{item.path}:{item.line}  {experiment.experiment}  [{systems}]  "
+                f"{_first_sentence(experiment.description)}".rstrip()
+            )
     return lines
 
 
@@ -263,8 +333,10 @@ def command_new(args: argparse.Namespace) -> int:
     from chaos.spec.scaffold import experiment_template, valid_name
 
     if not valid_name(args.name):
-        raise SetupError(f"{args.name!r} cannot name an experiment: use lower-case letters, "
-                         "digits, '-' and '_', starting with a letter or digit")
+        raise SetupError(
+            f"{args.name!r} cannot name an experiment: use lower-case letters, "
+            "digits, '-' and '_', starting with a letter or digit"
+        )
     target = args.dir / f"{args.name}.chaos.yaml"
     if target.exists():
         raise SetupError(f"{target} already exists; not overwriting it")

@@ -68,9 +68,17 @@ class SpecError(ChaosError):
         super().__init__(self.render())
 
     @classmethod
-    def single(cls, path: str, message: str, *, line: int = 0, column: int = 0,
-               key_path: str = "", value: str | None = None,
-               hint: str | None = None) -> SpecError:
+    def single(
+        cls,
+        path: str,
+        message: str,
+        *,
+        line: int = 0,
+        column: int = 0,
+        key_path: str = "",
+        value: str | None = None,
+        hint: str | None = None,
+    ) -> SpecError:
         return cls([Diagnostic(path, line, column, message, key_path, value, hint)])
 
     def render(self) -> str:

@@ -142,12 +142,36 @@ class FaultWindow(NamedTuple):
 
 
 Record = (
-    Sent | Responded | Enqueued | Received | Deleted | DeleteMissed | DeadLettered | Expired
-    | Throttled | Invoked | InvocationEnded | AwsCalled | Notified | FaultWindow
+    Sent
+    | Responded
+    | Enqueued
+    | Received
+    | Deleted
+    | DeleteMissed
+    | DeadLettered
+    | Expired
+    | Throttled
+    | Invoked
+    | InvocationEnded
+    | AwsCalled
+    | Notified
+    | FaultWindow
 )
 RECORD_TYPES: tuple[type[Any], ...] = (
-    Sent, Responded, Enqueued, Received, Deleted, DeleteMissed, DeadLettered, Expired,
-    Throttled, Invoked, InvocationEnded, AwsCalled, Notified, FaultWindow,
+    Sent,
+    Responded,
+    Enqueued,
+    Received,
+    Deleted,
+    DeleteMissed,
+    DeadLettered,
+    Expired,
+    Throttled,
+    Invoked,
+    InvocationEnded,
+    AwsCalled,
+    Notified,
+    FaultWindow,
 )
 
 

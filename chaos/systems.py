@@ -70,7 +70,10 @@ def definition_path(ref: str, base_dir: Path) -> Path:
         return system_registry().get(ref)
     except UnknownName as error:
         raise SpecError.single(
-            "", str(error), key_path="systems", value=repr(ref),
+            "",
+            str(error),
+            key_path="systems",
+            value=repr(ref),
             hint=f"valid systems: {', '.join(error.choices)}, or a path to a system .yaml",
         ) from None
 
@@ -84,8 +87,9 @@ def load_system(ref: SystemRef, base_dir: Path) -> ResolvedSystem:
     except YamlProblem as problem:
         raise SpecError([problem.diagnostic]) from None
     if len(documents) != 1 or not isinstance(documents[0].data, dict):
-        raise SpecError.single(shown, "a system definition is one YAML mapping",
-                               hint="start with 'system: my-system'")
+        raise SpecError.single(
+            shown, "a system definition is one YAML mapping", hint="start with 'system: my-system'"
+        )
     document = documents[0]
     data = deep_merge(document.data, ref.overrides)
     try:
@@ -129,8 +133,9 @@ def load_handler(reference: str, system: ResolvedSystem) -> Callable[[Any, Any],
             ) from error
     handler = getattr(module, attribute, None)
     if not callable(handler):
-        raise SetupError(f"handler {reference!r}: module {module_name!r} has no function "
-                         f"{attribute!r}")
+        raise SetupError(
+            f"handler {reference!r}: module {module_name!r} has no function {attribute!r}"
+        )
     return handler  # type: ignore[no-any-return]
 
 
@@ -153,7 +158,9 @@ def environment_handler(reference: str, system: ResolvedSystem) -> Callable[[Any
 
 def located(error: SpecError, path: Path, line: int) -> SpecError:
     """A system problem reported against the experiment line that named the system."""
-    return SpecError([
-        d if d.path else Diagnostic(str(path), line, 1, d.message, d.key_path, d.value, d.hint)
-        for d in error.diagnostics
-    ])
+    return SpecError(
+        [
+            d if d.path else Diagnostic(str(path), line, 1, d.message, d.key_path, d.value, d.hint)
+            for d in error.diagnostics
+        ]
+    )

@@ -27,5 +27,8 @@ def parse_order(body: str | None) -> Order:
         raise InvalidOrder("body has no request_id")
     if document.get("poison"):
         raise InvalidOrder(f"order {document['request_id']} is malformed")
-    return Order(document["request_id"], str(document.get("connection_id", "")),
-                 str(document.get("payload", "")))
+    return Order(
+        document["request_id"],
+        str(document.get("connection_id", "")),
+        str(document.get("payload", "")),
+    )

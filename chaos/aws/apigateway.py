@@ -40,8 +40,9 @@ class ApiResponse:
 class RestApi:
     """One REST API stage in front of a sync function or a queue."""
 
-    def __init__(self, env: simpy.Environment, definition: ApiDef, faults: FaultSchedule,
-                 draw: random.Random) -> None:
+    def __init__(
+        self, env: simpy.Environment, definition: ApiDef, faults: FaultSchedule, draw: random.Random
+    ) -> None:
         self.env = env
         self.definition = definition
         self.faults = faults
@@ -54,8 +55,9 @@ class RestApi:
             return None
         return ApiResponse(429, TOO_MANY, "api_throttle")
 
-    def proxy_to_lambda(self, lambdas: LambdaService, function: str, event: dict[str, Any],
-                        request_id: str) -> Generator[simpy.Event, Any, ApiResponse]:
+    def proxy_to_lambda(
+        self, lambdas: LambdaService, function: str, event: dict[str, Any], request_id: str
+    ) -> Generator[simpy.Event, Any, ApiResponse]:
         """AWS_PROXY integration: invoke, wait up to the integration timeout, map the result."""
         rejected = self.admit()
         if rejected is not None:
@@ -69,14 +71,16 @@ class RestApi:
         result = cast(InvocationResult, invocation.value)
         return _proxy_response(result)
 
-    def send_to_queue(self, queue: Queue, request_id: str,
-                      body: str) -> Generator[simpy.Event, Any, ApiResponse]:
+    def send_to_queue(
+        self, queue: Queue, request_id: str, body: str
+    ) -> Generator[simpy.Event, Any, ApiResponse]:
         """AWS service integration (SQS SendMessage): 200 once the message is queued."""
         rejected = self.admit()
         if rejected is not None:
             return rejected
-        yield self.env.timeout(self._latency(self.definition.latency) +
-                               self._latency(queue.latency))
+        yield self.env.timeout(
+            self._latency(self.definition.latency) + self._latency(queue.latency)
+        )
         delay = 0.0
         now = self.env.now
         for scheduled, fault in self.faults.active(EnqueueFault, now, queue.name):
@@ -88,7 +92,6 @@ class RestApi:
             delay += effect.delay
         message = queue.send(request_id, body, delay=delay)
         return ApiResponse(200, json.dumps({"MessageId": message.message_id}), "ok")
-
 
     def _latency(self, model: LatencyModel) -> float:
         return model.base + self.draw.random() * model.jitter

@@ -50,9 +50,13 @@ class TableCapacity:
 
     def _changed_at(self, now: float) -> float:
         """The latest edge of a capacity-cutting window at or before `now`."""
-        edges = [edge for scheduled in self.faults.of_kind(CapacityFault)
-                 if scheduled.applies_to(self.name)
-                 for edge in (scheduled.start, scheduled.end) if edge <= now]
+        edges = [
+            edge
+            for scheduled in self.faults.of_kind(CapacityFault)
+            if scheduled.applies_to(self.name)
+            for edge in (scheduled.start, scheduled.end)
+            if edge <= now
+        ]
         return max(edges, default=now)
 
     def _wanted_shape(self, now: float) -> tuple[float, float]:

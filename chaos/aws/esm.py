@@ -36,9 +36,16 @@ _SCALE_TICK = 1.0
 
 
 class EventSourceMapping:
-    def __init__(self, env: simpy.Environment, queue: Queue, lambdas: LambdaService,
-                 definition: ConsumerDef, faults: FaultSchedule, queue_arn: str,
-                 draw: random.Random) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        queue: Queue,
+        lambdas: LambdaService,
+        definition: ConsumerDef,
+        faults: FaultSchedule,
+        queue_arn: str,
+        draw: random.Random,
+    ) -> None:
         self.env = env
         self.queue = queue
         self.lambdas = lambdas
@@ -128,8 +135,9 @@ class EventSourceMapping:
             if delivery.message_id not in failed:
                 self.queue.delete(delivery, miss=self._delete_misses())
 
-    def _failed_items(self, result: InvocationResult,
-                      deliveries: Sequence[Delivery]) -> set[str] | None:
+    def _failed_items(
+        self, result: InvocationResult, deliveries: Sequence[Delivery]
+    ) -> set[str] | None:
         """Message ids to keep; None when the whole batch counts as failed."""
         if not self.definition.report_batch_item_failures:
             return set()

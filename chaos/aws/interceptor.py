@@ -24,11 +24,18 @@ from chaos.sim.fibers import Killed, current_fiber
 class CallRouter(Protocol):
     """What a running world provides to see handler calls."""
 
-    def before_send(self, service: str, operation: str, request: AWSPreparedRequest,
-                    context: Any) -> AWSResponse | None: ...
+    def before_send(
+        self, service: str, operation: str, request: AWSPreparedRequest, context: Any
+    ) -> AWSResponse | None: ...
 
-    def after_send(self, service: str, operation: str, request: AWSPreparedRequest,
-                   response: AWSResponse | None, context: Any) -> None: ...
+    def after_send(
+        self,
+        service: str,
+        operation: str,
+        request: AWSPreparedRequest,
+        response: AWSResponse | None,
+        context: Any,
+    ) -> None: ...
 
 
 _routers: list[CallRouter] = []
@@ -41,16 +48,18 @@ class _RawBody(BytesIO):
         yield self.getvalue()
 
 
-def error_response(request: AWSPreparedRequest, status: int, headers: dict[str, str],
-                   body: bytes) -> AWSResponse:
+def error_response(
+    request: AWSPreparedRequest, status: int, headers: dict[str, str], body: bytes
+) -> AWSResponse:
     return AWSResponse(request.url, status, headers, _RawBody(body))
 
 
 def _routed(moto_call: Any) -> Any:
     """Wrap moto's `BotocoreStubber.__call__` so handler calls meet the world's router first."""
 
-    def __call__(stubber: Any, event_name: str, request: AWSPreparedRequest,
-                 **kwargs: Any) -> AWSResponse | None:
+    def __call__(
+        stubber: Any, event_name: str, request: AWSPreparedRequest, **kwargs: Any
+    ) -> AWSResponse | None:
         fiber = current_fiber()
         if fiber is None or not _routers:
             return moto_call(stubber, event_name, request, **kwargs)
@@ -81,8 +90,10 @@ def install() -> None:
     if getattr(BotocoreStubber.__call__, "chaos_routed", False):
         return
     # Entries are (event, handler) or (event, handler, registration type).
-    if not any(entry[0] == "before-send" and isinstance(entry[1], BotocoreStubber)
-               for entry in BUILTIN_HANDLERS):
+    if not any(
+        entry[0] == "before-send" and isinstance(entry[1], BotocoreStubber)
+        for entry in BUILTIN_HANDLERS
+    ):
         raise InternalError("moto's botocore stubber is not in botocore's BUILTIN_HANDLERS")
     BotocoreStubber.__call__ = _routed(BotocoreStubber.__call__)  # type: ignore[method-assign]
 

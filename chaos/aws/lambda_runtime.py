@@ -57,8 +57,14 @@ THROTTLED_SCALING = "FunctionScalingRateExceeded"
 class LambdaContext:
     """The `context` argument handlers receive, with the fields Powertools and users read."""
 
-    def __init__(self, env: simpy.Environment, function: str, definition: FunctionDef,
-                 request_id: str, deadline: float) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        function: str,
+        definition: FunctionDef,
+        request_id: str,
+        deadline: float,
+    ) -> None:
         self._env = env
         self._deadline = deadline
         self.aws_request_id = request_id
@@ -108,8 +114,14 @@ class Function:
 class LambdaService:
     """All functions of one account in one region."""
 
-    def __init__(self, env: simpy.Environment, ledger: Ledger, faults: FaultSchedule,
-                 account: AccountDef, draw: random.Random) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        ledger: Ledger,
+        faults: FaultSchedule,
+        account: AccountDef,
+        draw: random.Random,
+    ) -> None:
         self.env = env
         self.ledger = ledger
         self.faults = faults
@@ -139,8 +151,9 @@ class LambdaService:
             limit = cut if limit is None else min(limit, cut)
         return self.account.concurrency if limit is None else limit
 
-    def invoke(self, name: str, event: Any,
-               request_ids: Sequence[str]) -> Generator[simpy.Event, Any, InvocationResult]:
+    def invoke(
+        self, name: str, event: Any, request_ids: Sequence[str]
+    ) -> Generator[simpy.Event, Any, InvocationResult]:
         """Invoke synchronously (RequestResponse); a SimPy process body."""
         function = self.functions[name]
         reason = self._admit(function)
@@ -180,8 +193,9 @@ class LambdaService:
 
     # -- execution -----------------------------------------------------------------------
 
-    def _run(self, function: Function, event: Any,
-             request_ids: tuple[str, ...]) -> Generator[simpy.Event, Any, InvocationResult]:
+    def _run(
+        self, function: Function, event: Any, request_ids: tuple[str, ...]
+    ) -> Generator[simpy.Event, Any, InvocationResult]:
         env = self.env
         effect = self._effects(function.name)
         environment, cold = self._environment(function, force_cold=effect.cold_start)
@@ -189,24 +203,43 @@ class LambdaService:
         self.ledger.append(Invoked(env.now, invocation_id, function.name, request_ids, cold))
         definition = function.definition
         if cold:
-            yield env.timeout(definition.cold_start.base +
-                              self.draw.random() * definition.cold_start.jitter)
+            yield env.timeout(
+                definition.cold_start.base + self.draw.random() * definition.cold_start.jitter
+            )
         deadline = env.now + definition.timeout
         compute = definition.duration.base + self.draw.random() * definition.duration.jitter
-        result = yield from self._execute(function, environment.handler, event, request_ids,
-                                          invocation_id, deadline, compute, effect)
+        result = yield from self._execute(
+            function,
+            environment.handler,
+            event,
+            request_ids,
+            invocation_id,
+            deadline,
+            compute,
+            effect,
+        )
         if result.outcome != "timeout":
             environment.last_used = env.now
             function.idle.append(environment)
         failed = _reported_failures(result.payload) if result.ok else ()
-        self.ledger.append(InvocationEnded(env.now, invocation_id, function.name, result.outcome,
-                                           result.error_type, failed))
+        self.ledger.append(
+            InvocationEnded(
+                env.now, invocation_id, function.name, result.outcome, result.error_type, failed
+            )
+        )
         return result
 
-    def _execute(self, function: Function, handler: Handler, event: Any,
-                 request_ids: tuple[str, ...],
-                 invocation_id: str, deadline: float, compute: float,
-                 effect: InvocationEffect) -> Generator[simpy.Event, Any, InvocationResult]:
+    def _execute(
+        self,
+        function: Function,
+        handler: Handler,
+        event: Any,
+        request_ids: tuple[str, ...],
+        invocation_id: str,
+        deadline: float,
+        compute: float,
+        effect: InvocationEffect,
+    ) -> Generator[simpy.Event, Any, InvocationResult]:
         env = self.env
         before_handler = compute + effect.delay
         if effect.hang or env.now + before_handler >= deadline:
@@ -214,22 +247,25 @@ class LambdaService:
             return _timed_out(function.definition.timeout)
         yield env.timeout(before_handler)
         if effect.error is not None and not effect.run_handler:
-            return InvocationResult("error", error_type=effect.error,
-                                    error_message="injected by chaos-arena")
-        context = LambdaContext(env, function.name, function.definition,
-                                _uuid(self.draw), deadline)
+            return InvocationResult(
+                "error", error_type=effect.error, error_message="injected by chaos-arena"
+            )
+        context = LambdaContext(env, function.name, function.definition, _uuid(self.draw), deadline)
         invocation = Invocation(invocation_id, function.name, request_ids, self.draw)
-        outcome = yield from drive(env, handler, (event, context),
-                                   context=invocation, deadline=deadline)
+        outcome = yield from drive(
+            env, handler, (event, context), context=invocation, deadline=deadline
+        )
         if outcome.timed_out:
             return _timed_out(function.definition.timeout)
         if outcome.error is not None:
             error = outcome.error
-            return InvocationResult("error", error_type=type(error).__name__,
-                                    error_message=str(error))
+            return InvocationResult(
+                "error", error_type=type(error).__name__, error_message=str(error)
+            )
         if effect.error is not None:
-            return InvocationResult("error", error_type=effect.error,
-                                    error_message="injected by chaos-arena")
+            return InvocationResult(
+                "error", error_type=effect.error, error_message="injected by chaos-arena"
+            )
         return InvocationResult("ok", payload=outcome.value)
 
     def _effects(self, name: str) -> InvocationEffect:
@@ -237,8 +273,7 @@ class LambdaService:
         delay, error, run_handler, hang, cold = 0.0, None, True, False, False
         now = self.env.now
         for scheduled, fault in self.faults.active(InvocationFault, now, name):
-            effect = fault.on_invocation(scheduled.params, scheduled.intensity(now),
-                                         scheduled.draw)
+            effect = fault.on_invocation(scheduled.params, scheduled.intensity(now), scheduled.draw)
             if effect is None:
                 continue
             delay += effect.delay
@@ -246,8 +281,9 @@ class LambdaService:
                 error, run_handler = effect.error, effect.run_handler
             hang = hang or effect.hang
             cold = cold or effect.cold_start
-        return InvocationEffect(delay=delay, error=error, run_handler=run_handler, hang=hang,
-                                cold_start=cold)
+        return InvocationEffect(
+            delay=delay, error=error, run_handler=run_handler, hang=hang, cold_start=cold
+        )
 
     def _environment(self, function: Function, *, force_cold: bool) -> tuple[Environment, bool]:
         if function.idle and not force_cold:
@@ -256,8 +292,11 @@ class LambdaService:
 
 
 def _timed_out(timeout: float) -> InvocationResult:
-    return InvocationResult("timeout", error_type="Sandbox.Timedout",
-                            error_message=f"Task timed out after {timeout:.2f} seconds")
+    return InvocationResult(
+        "timeout",
+        error_type="Sandbox.Timedout",
+        error_message=f"Task timed out after {timeout:.2f} seconds",
+    )
 
 
 def _uuid(draw: random.Random) -> str:

@@ -45,7 +45,8 @@ def run_environment(system: SystemDefinition) -> dict[str, str]:
             if key in owners and env[key] != value:
                 # All handlers share one process, so one variable has one value.
                 raise SpecError.single(
-                    "", f"functions {owners[key]!r} and {name!r} set {key} differently",
+                    "",
+                    f"functions {owners[key]!r} and {name!r} set {key} differently",
                     key_path=f"functions.{name}.environment.{key}",
                 )
             owners[key] = name
@@ -88,8 +89,12 @@ class MotoAccount:
             self._create_table(name, table)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._mock.stop()
         boto3.DEFAULT_SESSION = self._saved_session
         for key, value in self._saved_env.items():
@@ -107,15 +112,20 @@ class MotoAccount:
 
     def _create_table(self, name: str, table: TableDef) -> None:
         keys = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
-        attributes = [{"AttributeName": table.partition_key,
-                       "AttributeType": table.partition_key_type}]
+        attributes = [
+            {"AttributeName": table.partition_key, "AttributeType": table.partition_key_type}
+        ]
         if table.sort_key:
             keys.append({"AttributeName": table.sort_key, "KeyType": "RANGE"})
-            attributes.append({"AttributeName": table.sort_key,
-                               "AttributeType": table.sort_key_type})
-        self._client.create_table(TableName=name, KeySchema=keys,
-                                  AttributeDefinitions=attributes,
-                                  BillingMode="PAY_PER_REQUEST")
+            attributes.append(
+                {"AttributeName": table.sort_key, "AttributeType": table.sort_key_type}
+            )
+        self._client.create_table(
+            TableName=name,
+            KeySchema=keys,
+            AttributeDefinitions=attributes,
+            BillingMode="PAY_PER_REQUEST",
+        )
 
     def effects(self, table: str, attribute: str) -> tuple[Counter[str], int]:
         """Items per request id in `table` (a full scan), and items without one."""
@@ -123,9 +133,12 @@ class MotoAccount:
         anonymous = 0
         paginator = self._client.get_paginator("scan")
         # Projecting the one attribute keeps moto's response serialisation small.
-        pages = paginator.paginate(TableName=table, ConsistentRead=True,
-                                   ProjectionExpression="#id",
-                                   ExpressionAttributeNames={"#id": attribute})
+        pages = paginator.paginate(
+            TableName=table,
+            ConsistentRead=True,
+            ProjectionExpression="#id",
+            ExpressionAttributeNames={"#id": attribute},
+        )
         for page in pages:
             for item in page["Items"]:
                 value = item.get(attribute)

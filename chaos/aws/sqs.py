@@ -36,8 +36,7 @@ class State(Enum):
 
 
 class Message:
-    __slots__ = ("body", "message_id", "receipt", "receive_count", "request_id", "sent_at",
-                 "state")
+    __slots__ = ("body", "message_id", "receipt", "receive_count", "request_id", "sent_at", "state")
 
     def __init__(self, message_id: str, request_id: str, body: str, sent_at: float) -> None:
         self.message_id = message_id
@@ -69,11 +68,20 @@ class Delivery:
 class Queue:
     """One standard queue; `dead_letter` and `max_receive_count` make a redrive policy."""
 
-    def __init__(self, env: simpy.Environment, ledger: Ledger, name: str, *,
-                 visibility_timeout: float, retention: float, horizon: float,
-                 delay: float = 0.0, dead_letter: Queue | None = None,
-                 max_receive_count: int | None = None,
-                 latency: LatencyModel | None = None) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        ledger: Ledger,
+        name: str,
+        *,
+        visibility_timeout: float,
+        retention: float,
+        horizon: float,
+        delay: float = 0.0,
+        dead_letter: Queue | None = None,
+        max_receive_count: int | None = None,
+        latency: LatencyModel | None = None,
+    ) -> None:
         self.env = env
         self.ledger = ledger
         self.name = name
@@ -131,8 +139,10 @@ class Queue:
             message = self._visible.popleft()
             if message.state is not State.VISIBLE:
                 continue  # expired while visible: dropped lazily
-            if self.max_receive_count is not None and \
-                    message.receive_count >= self.max_receive_count:
+            if (
+                self.max_receive_count is not None
+                and message.receive_count >= self.max_receive_count
+            ):
                 self._dead_letter(message)
                 continue
             message.receive_count += 1
@@ -141,8 +151,9 @@ class Queue:
             self._visible_count -= 1
             self.in_flight += 1
             receipt = message.receipt
-            self.ledger.append(Received(now, message.request_id, message.message_id,
-                                        message.receive_count))
+            self.ledger.append(
+                Received(now, message.request_id, message.message_id, message.receive_count)
+            )
             self._after(self.visibility_timeout, partial(self._reappear, message, receipt))
             deliveries.append(Delivery(message, receipt, message.receive_count))
         return deliveries
@@ -156,12 +167,14 @@ class Queue:
         now = self.env.now
         if message.receipt != delivery.receipt or self.live.get(message.message_id) is not message:
             if message.state is not State.GONE:
-                self.ledger.append(DeleteMissed(now, message.request_id, message.message_id,
-                                                "stale_receipt"))
+                self.ledger.append(
+                    DeleteMissed(now, message.request_id, message.message_id, "stale_receipt")
+                )
             return False
         if miss:
-            self.ledger.append(DeleteMissed(now, message.request_id, message.message_id,
-                                            "injected"))
+            self.ledger.append(
+                DeleteMissed(now, message.request_id, message.message_id, "injected")
+            )
             return False
         self._gone(message)
         self.ledger.append(Deleted(now, message.request_id, message.message_id))
@@ -206,8 +219,9 @@ class Queue:
             if message.state is State.GONE or self.live.get(message.message_id) is not message:
                 return
             self._gone(message)
-            self.ledger.append(Expired(self.env.now, message.request_id, message.message_id,
-                                       self.name))
+            self.ledger.append(
+                Expired(self.env.now, message.request_id, message.message_id, self.name)
+            )
 
         self._after(max(0.0, when - self.env.now), expire)
 
@@ -221,8 +235,11 @@ class Queue:
 
     def _dead_letter(self, message: Message) -> None:
         assert self.dead_letter is not None
-        self.ledger.append(DeadLettered(self.env.now, message.request_id, message.message_id,
-                                        message.receive_count))
+        self.ledger.append(
+            DeadLettered(
+                self.env.now, message.request_id, message.message_id, message.receive_count
+            )
+        )
         self._gone(message)
         message.state = State.DELAYED
         self.dead_letter.adopt(message)

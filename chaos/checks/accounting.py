@@ -128,8 +128,7 @@ class Accounting:
         return [f for f in self.requests.values() if f.terminal is category]
 
 
-def account(records: Iterable[Record], final: FinalState, *,
-            effects_table: str) -> Accounting:
+def account(records: Iterable[Record], final: FinalState, *, effects_table: str) -> Accounting:
     """Build the accounting from a ledger and the final state."""
     requests: dict[str, RequestFacts] = {}
     invocation_requests: dict[str, tuple[str, ...]] = {}
@@ -179,8 +178,9 @@ def _facts(requests: dict[str, RequestFacts], request_id: str) -> RequestFacts:
 def _sent(requests: dict[str, RequestFacts], record: Sent) -> None:
     facts = requests.get(record.request_id)
     if facts is None:
-        facts = requests[record.request_id] = RequestFacts(record.request_id, record.poison,
-                                                           record.t)
+        facts = requests[record.request_id] = RequestFacts(
+            record.request_id, record.poison, record.t
+        )
     facts.attempts += 1
 
 
@@ -191,8 +191,7 @@ def _responded(facts: RequestFacts, record: Responded) -> None:
         facts.acknowledged_at = record.t
 
 
-def _effect_write(requests: dict[str, RequestFacts], record: AwsCalled,
-                  effects_table: str) -> None:
+def _effect_write(requests: dict[str, RequestFacts], record: AwsCalled, effects_table: str) -> None:
     if record.outcome != "ok" or record.target != effects_table:
         return
     facts = requests.get(record.request_id)
@@ -200,8 +199,11 @@ def _effect_write(requests: dict[str, RequestFacts], record: AwsCalled,
         facts.first_effect_at = record.t
 
 
-def _invocation_ended(requests: dict[str, RequestFacts], record: InvocationEnded,
-                      invocation_requests: Mapping[str, tuple[str, ...]]) -> None:
+def _invocation_ended(
+    requests: dict[str, RequestFacts],
+    record: InvocationEnded,
+    invocation_requests: Mapping[str, tuple[str, ...]],
+) -> None:
     # Fallback completion time for handlers whose writes do not carry the request id.
     if record.outcome != "ok" or record.reported_failures:
         return

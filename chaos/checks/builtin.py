@@ -26,16 +26,22 @@ from chaos.spec.units import format_duration
 MAX_SAMPLES = 10
 
 
-def finding(title: str, failures: Sequence[RequestFacts], evidence: Evidence, *,
-            explain: bool = True) -> Finding:
+def finding(
+    title: str, failures: Sequence[RequestFacts], evidence: Evidence, *, explain: bool = True
+) -> Finding:
     """A finding with causes tallied over all failures and up to 10 sample histories."""
     causes = tally(cause(f, evidence) for f in failures) if explain else ()
     samples = tuple(
         Sample(f.request_id, tuple(describe(r) for r in evidence.history(f.request_id)))
         for f in failures[:MAX_SAMPLES]
     )
-    return Finding(title, causes, samples, tuple(w.label for w in evidence.applicable_windows),
-                   evidence.reproduce)
+    return Finding(
+        title,
+        causes,
+        samples,
+        tuple(w.label for w in evidence.applicable_windows),
+        evidence.reproduce,
+    )
 
 
 def _of(count: int, total: int) -> str:
@@ -67,17 +73,22 @@ class EventualCompletion(Assertion):
 
     def check(self, params: SpecModel, evidence: Evidence) -> AssertionResult:
         assert isinstance(params, EventualCompletionParams)
-        accepted = [f for f in evidence.accounting.requests.values()
-                    if f.acknowledged and not f.poison]
+        accepted = [
+            f for f in evidence.accounting.requests.values() if f.acknowledged and not f.poison
+        ]
         if not accepted:
-            return AssertionResult(self.name, Status.INCONCLUSIVE,
-                                   "no healthy request was accepted")
+            return AssertionResult(
+                self.name, Status.INCONCLUSIVE, "no healthy request was accepted"
+            )
         end = evidence.result.simulated_seconds
         last_fault = max((w.end for w in evidence.applicable_windows), default=0.0)
         late, undecided = [], 0
         for facts in accepted:
-            start = facts.acknowledged_at if params.after == "acceptance" else \
-                max(facts.acknowledged_at or 0.0, last_fault)
+            start = (
+                facts.acknowledged_at
+                if params.after == "acceptance"
+                else max(facts.acknowledged_at or 0.0, last_fault)
+            )
             assert start is not None
             deadline = start + params.within
             done = facts.first_effect_at if facts.completed else None
@@ -89,16 +100,22 @@ class EventualCompletion(Assertion):
             late.append(facts)
         bound = format_duration(params.within)
         if late:
-            title = f"{_of(len(late), len(accepted))} accepted requests did not complete " \
-                    f"within {bound}"
-            return AssertionResult(self.name, Status.FAILED, title,
-                                   finding(title, late, evidence))
+            title = (
+                f"{_of(len(late), len(accepted))} accepted requests did not complete within {bound}"
+            )
+            return AssertionResult(self.name, Status.FAILED, title, finding(title, late, evidence))
         if undecided:
-            return AssertionResult(self.name, Status.INCONCLUSIVE,
-                                   f"{undecided:,} requests still pending when the run ended "
-                                   f"before their {bound} deadline")
-        return AssertionResult(self.name, Status.PASSED,
-                               f"all {len(accepted):,} accepted requests completed within {bound}")
+            return AssertionResult(
+                self.name,
+                Status.INCONCLUSIVE,
+                f"{undecided:,} requests still pending when the run ended "
+                f"before their {bound} deadline",
+            )
+        return AssertionResult(
+            self.name,
+            Status.PASSED,
+            f"all {len(accepted):,} accepted requests completed within {bound}",
+        )
 
 
 @assertion_type
@@ -123,23 +140,36 @@ class DeadLetterUse(Assertion):
         problems = []
         if params.mode in ("only_poison", "exact") and healthy:
             title = f"{len(healthy):,} healthy requests were dead-lettered"
-            problems.append(AssertionResult(self.name, Status.FAILED, title,
-                                            finding(title, healthy, evidence)))
+            problems.append(
+                AssertionResult(self.name, Status.FAILED, title, finding(title, healthy, evidence))
+            )
         if params.mode in ("all_poison", "exact") and missing:
             title = f"{_of(len(missing), len(poison))} poison requests never reached the DLQ"
-            problems.append(AssertionResult(self.name, Status.FAILED, title,
-                                            finding(title, missing, evidence)))
+            problems.append(
+                AssertionResult(self.name, Status.FAILED, title, finding(title, missing, evidence))
+            )
         if problems:
-            return problems[0] if len(problems) == 1 else AssertionResult(
-                self.name, Status.FAILED, "; ".join(p.detail for p in problems),
-                problems[0].finding)
+            return (
+                problems[0]
+                if len(problems) == 1
+                else AssertionResult(
+                    self.name,
+                    Status.FAILED,
+                    "; ".join(p.detail for p in problems),
+                    problems[0].finding,
+                )
+            )
         if params.mode != "only_poison" and undecided:
-            return AssertionResult(self.name, Status.INCONCLUSIVE,
-                                   f"{len(undecided):,} poison requests still queued at the end")
+            return AssertionResult(
+                self.name,
+                Status.INCONCLUSIVE,
+                f"{len(undecided):,} poison requests still queued at the end",
+            )
         if params.mode != "only_poison" and not poison:
             return AssertionResult(self.name, Status.INCONCLUSIVE, "no poison request was sent")
-        return AssertionResult(self.name, Status.PASSED,
-                               f"{len(moved):,} dead-lettered, all poison ({params.mode})")
+        return AssertionResult(
+            self.name, Status.PASSED, f"{len(moved):,} dead-lettered, all poison ({params.mode})"
+        )
 
 
 @assertion_type
@@ -153,16 +183,17 @@ class NoDuplicateEffects(Assertion):
         duplicated = [f for f in completed if f.effects > 1]
         if duplicated or accounting.unexpected:
             extra = sum(f.effects - 1 for f in duplicated)
-            title = f"{len(duplicated):,} requests applied more than once ({extra:,} extra " \
-                    f"effects)"
+            title = f"{len(duplicated):,} requests applied more than once ({extra:,} extra effects)"
             if accounting.unexpected:
                 title += f"; {accounting.unexpected:,} effects no request asked for"
-            return AssertionResult(self.name, Status.FAILED, title,
-                                   finding(title, duplicated, evidence, explain=False))
+            return AssertionResult(
+                self.name, Status.FAILED, title, finding(title, duplicated, evidence, explain=False)
+            )
         if not completed:
             return AssertionResult(self.name, Status.INCONCLUSIVE, "nothing completed")
-        return AssertionResult(self.name, Status.PASSED,
-                               f"{len(completed):,} completed, each exactly once")
+        return AssertionResult(
+            self.name, Status.PASSED, f"{len(completed):,} completed, each exactly once"
+        )
 
 
 @assertion_type
@@ -182,8 +213,10 @@ class SuccessRate(Assertion):
         detail = f"client success {rate:.2%} (min {params.min:.2%})"
         if rate + 1e-12 >= params.min:
             return AssertionResult(self.name, Status.PASSED, detail)
-        title = f"{_of(len(failed), len(healthy))} healthy requests failed at the client: " \
-                f"success {rate:.2%}, below {params.min:.2%}"
+        title = (
+            f"{_of(len(failed), len(healthy))} healthy requests failed at the client: "
+            f"success {rate:.2%}, below {params.min:.2%}"
+        )
         return AssertionResult(self.name, Status.FAILED, title, finding(title, failed, evidence))
 
 
@@ -199,8 +232,12 @@ class Latency(Assertion):
         values = [v for f in facts if (v := _latency(f, params.of)) is not None]
         if not values:
             return AssertionResult(self.name, Status.INCONCLUSIVE, f"no {params.of} measured")
-        bounds = {"p50": (params.p50, 0.5), "p95": (params.p95, 0.95), "p99": (params.p99, 0.99),
-                  "max": (params.max, 1.0)}
+        bounds = {
+            "p50": (params.p50, 0.5),
+            "p95": (params.p95, 0.95),
+            "p99": (params.p99, 0.99),
+            "max": (params.max, 1.0),
+        }
         over = []
         shown = []
         for label, (bound, fraction) in bounds.items():
@@ -217,8 +254,12 @@ class Latency(Assertion):
         label, measured, bound = over[0]
         slowest = sorted(facts, key=lambda f: _latency(f, params.of) or 0.0, reverse=True)
         title = f"{params.of} latency {label} {measured:.3f}s exceeds {format_duration(bound)}"
-        return AssertionResult(self.name, Status.FAILED, title,
-                               finding(title, slowest[:MAX_SAMPLES], evidence, explain=False))
+        return AssertionResult(
+            self.name,
+            Status.FAILED,
+            title,
+            finding(title, slowest[:MAX_SAMPLES], evidence, explain=False),
+        )
 
 
 def _latency(facts: RequestFacts, of: str) -> float | None:
@@ -244,10 +285,13 @@ class Notified(Assertion):
         detail = f"{rate:.2%} of completed requests notified (min {params.min:.2%})"
         if rate + 1e-12 >= params.min:
             return AssertionResult(self.name, Status.PASSED, detail)
-        title = f"{_of(len(missed), len(completed))} completed requests never reached their " \
-                f"user ({gone:,} connections had closed: 410 GoneException)"
-        return AssertionResult(self.name, Status.FAILED, title,
-                               finding(title, missed, evidence, explain=False))
+        title = (
+            f"{_of(len(missed), len(completed))} completed requests never reached their "
+            f"user ({gone:,} connections had closed: 410 GoneException)"
+        )
+        return AssertionResult(
+            self.name, Status.FAILED, title, finding(title, missed, evidence, explain=False)
+        )
 
 
 @assertion_type
@@ -263,10 +307,19 @@ class DatabaseProtected(Assertion):
         if not calls:
             return AssertionResult(self.name, Status.INCONCLUSIVE, "no DynamoDB call was made")
         throttled = sum(c.outcome in THROTTLE_CODES for c in calls)
-        detail = f"{throttled:,} of {len(calls):,} DynamoDB calls throttled " \
-                 f"(max {params.max_throttles:,})"
+        detail = (
+            f"{throttled:,} of {len(calls):,} DynamoDB calls throttled "
+            f"(max {params.max_throttles:,})"
+        )
         if throttled <= params.max_throttles:
             return AssertionResult(self.name, Status.PASSED, detail)
-        return AssertionResult(self.name, Status.FAILED, detail, Finding(
-            detail, active_faults=tuple(w.label for w in evidence.applicable_windows),
-            reproduce=evidence.reproduce))
+        return AssertionResult(
+            self.name,
+            Status.FAILED,
+            detail,
+            Finding(
+                detail,
+                active_faults=tuple(w.label for w in evidence.applicable_windows),
+                reproduce=evidence.reproduce,
+            ),
+        )

@@ -18,9 +18,13 @@ from chaos.ledger import (
     Throttled,
 )
 
-THROTTLE_CODES = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-})
+THROTTLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+    }
+)
 
 _STAGES = {
     "api_throttle": "API Gateway throttle (429)",
@@ -44,8 +48,10 @@ def cause(facts: RequestFacts, evidence: Evidence) -> str:
     responses = [r for r in history if isinstance(r, Responded)]
     if not facts.acknowledged and responses:
         last = responses[-1]
-        sent = max((r.t for r in history if isinstance(r, Sent) and r.attempt == last.attempt),
-                   default=last.t)
+        sent = max(
+            (r.t for r in history if isinstance(r, Sent) and r.attempt == last.attempt),
+            default=last.t,
+        )
         return _during(_response_cause(last, history), sent, last.t, evidence)
     failure = _consumer_failure(history)
     if failure is not None:
@@ -75,8 +81,9 @@ def _function_failure(history: list[Record], *, before: float) -> str:
     last = ended[-1]
     if last.outcome == "timeout":
         return "function timeout"
-    calls = [r for r in history
-             if isinstance(r, AwsCalled) and r.invocation_id == last.invocation_id]
+    calls = [
+        r for r in history if isinstance(r, AwsCalled) and r.invocation_id == last.invocation_id
+    ]
     failed = [c for c in calls if c.outcome != "ok"]
     if failed and calls[-1].outcome != "ok":
         code = calls[-1].outcome
@@ -98,8 +105,11 @@ def _consumer_failure(history: list[Record]) -> tuple[str, float] | None:
             reasons["Lambda throttled the consumer"] += 1
             last_at = record.t
         elif isinstance(record, InvocationEnded) and record.outcome != "ok":
-            phrase = "consumer timeout" if record.outcome == "timeout" else \
-                _function_failure(history, before=record.t)
+            phrase = (
+                "consumer timeout"
+                if record.outcome == "timeout"
+                else _function_failure(history, before=record.t)
+            )
             reasons[phrase] += 1
             last_at = record.t
         elif isinstance(record, InvocationEnded) and message_ids & set(record.reported_failures):
@@ -113,8 +123,11 @@ def _consumer_failure(history: list[Record]) -> tuple[str, float] | None:
 
 def _item_failure(history: list[Record], invocation_id: str) -> str:
     """Why the handler reported this message failed in a partial batch response."""
-    failed = [r for r in history if isinstance(r, AwsCalled)
-              and r.invocation_id == invocation_id and r.outcome != "ok"]
+    failed = [
+        r
+        for r in history
+        if isinstance(r, AwsCalled) and r.invocation_id == invocation_id and r.outcome != "ok"
+    ]
     if not failed:
         return "the handler reported the item failed"
     code = failed[-1].outcome

@@ -36,11 +36,11 @@ class Evidence:
 
     @classmethod
     def of(cls, result: RunResult, *, reproduce: str = "") -> Evidence:
-        accounting = account(result.ledger, result.final,
-                             effects_table=result.system.effects.table)
+        accounting = account(result.ledger, result.final, effects_table=result.system.effects.table)
         registry = fault_types()
         applicable = frozenset(
-            index for index, entry in enumerate(result.experiment.faults)
+            index
+            for index, entry in enumerate(result.experiment.faults)
             if applies(registry.get(entry.fault_type), entry.params, result.system)
         )
         return cls(result, accounting, reproduce, applicable)
@@ -56,8 +56,10 @@ class Evidence:
             else:
                 label, start = starts.pop(record.fault_index)
                 windows.append(Window(label, start, record.t, record.fault_index))
-        windows.extend(Window(label, start, self.result.simulated_seconds, index)
-                       for index, (label, start) in starts.items())
+        windows.extend(
+            Window(label, start, self.result.simulated_seconds, index)
+            for index, (label, start) in starts.items()
+        )
         return tuple(sorted(windows, key=lambda w: (w.start, w.label)))
 
     @cached_property
@@ -70,8 +72,11 @@ class Evidence:
 
     def faults_during(self, start: float, end: float) -> list[str]:
         """The faults whose windows overlap [start, end]: what a request lived through."""
-        return [w.label for w in self.windows
-                if w.start <= end and start < w.end and w.fault_index in self.applicable_faults]
+        return [
+            w.label
+            for w in self.windows
+            if w.start <= end and start < w.end and w.fault_index in self.applicable_faults
+        ]
 
     @cached_property
     def traffic_overlapped_faults(self) -> bool:

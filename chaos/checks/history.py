@@ -54,8 +54,9 @@ def _what(record: Record) -> str:
             return f"{function} invoked ({invocation_id}{', cold start' if cold else ''})"
         case InvocationEnded(invocation_id=invocation_id, outcome=outcome, detail=detail):
             return f"{invocation_id} ended: {outcome}" + (f" ({detail})" if detail else "")
-        case AwsCalled(service=service, operation=operation, target=target, outcome=outcome,
-                       injected=injected):
+        case AwsCalled(
+            service=service, operation=operation, target=target, outcome=outcome, injected=injected
+        ):
             where = f" {target}" if target else ""
             tag = " [injected]" if injected else ""
             return f"{service} {operation}{where}: {outcome}{tag}"

@@ -15,9 +15,12 @@ DEFAULT_ASSERTIONS = ("no_loss", "no_duplicate_effects")
 def judge(result: RunResult, *, reproduce: str = "") -> tuple[Evidence, RunVerdict]:
     evidence = Evidence.of(result, reproduce=reproduce)
     results = [evaluate(entry, evidence) for entry in _entries(result)]
-    verdict = decide(results, overlap=evidence.traffic_overlapped_faults,
-                     has_faults=bool(result.experiment.faults),
-                     applicable=bool(evidence.applicable_faults))
+    verdict = decide(
+        results,
+        overlap=evidence.traffic_overlapped_faults,
+        has_faults=bool(result.experiment.faults),
+        applicable=bool(evidence.applicable_faults),
+    )
     return evidence, verdict
 
 
@@ -32,8 +35,12 @@ def _entries(result: RunResult) -> list[AssertionEntry]:
     from chaos.spec.experiment import experiment_model
 
     model = experiment_model()
-    defaults = model.model_validate({
-        "experiment": "defaults", "duration": "1s", "workload": {"steady": {"rate": "1/s"}},
-        "assertions": list(DEFAULT_ASSERTIONS),
-    })
+    defaults = model.model_validate(
+        {
+            "experiment": "defaults",
+            "duration": "1s",
+            "workload": {"steady": {"rate": "1/s"}},
+            "assertions": list(DEFAULT_ASSERTIONS),
+        }
+    )
     return list(defaults.assertions)

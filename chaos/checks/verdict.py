@@ -87,24 +87,31 @@ class RunVerdict:
     results: tuple[AssertionResult, ...] = field(default_factory=tuple)
 
 
-def decide(results: Sequence[AssertionResult], *, overlap: bool, has_faults: bool,
-           applicable: bool = True) -> RunVerdict:
+def decide(
+    results: Sequence[AssertionResult], *, overlap: bool, has_faults: bool, applicable: bool = True
+) -> RunVerdict:
     """Failed beats inconclusive beats survived (Jepsen's merge); no evidence is no pass."""
     results = tuple(results)
     failed = [r for r in results if r.status is Status.FAILED]
     if failed:
         return RunVerdict(Verdict.FAILED, "; ".join(r.detail for r in failed), results)
     if has_faults and not applicable:
-        return RunVerdict(Verdict.INCONCLUSIVE,
-                          "none of the experiment's faults can act on this system: "
-                          "nothing was tested", results)
+        return RunVerdict(
+            Verdict.INCONCLUSIVE,
+            "none of the experiment's faults can act on this system: nothing was tested",
+            results,
+        )
     if has_faults and not overlap:
-        return RunVerdict(Verdict.INCONCLUSIVE,
-                          "no traffic overlapped a fault window: nothing was tested", results)
+        return RunVerdict(
+            Verdict.INCONCLUSIVE,
+            "no traffic overlapped a fault window: nothing was tested",
+            results,
+        )
     unknown = [r for r in results if r.status is Status.INCONCLUSIVE]
     if unknown:
         return RunVerdict(Verdict.INCONCLUSIVE, "; ".join(r.detail for r in unknown), results)
     if not any(r.status is Status.PASSED for r in results):
         return RunVerdict(Verdict.INCONCLUSIVE, "no assertion applied to this system", results)
-    return RunVerdict(Verdict.SURVIVED, f"all {sum(r.passed for r in results)} assertions held",
-                      results)
+    return RunVerdict(
+        Verdict.SURVIVED, f"all {sum(r.passed for r in results)} assertions held", results
+    )

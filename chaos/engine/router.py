@@ -27,30 +27,39 @@ from chaos.spec.system import SystemDefinition
 
 _GONE = (410, "GoneException", "The connection with the provided id no longer exists")
 _PTEE = CallEffect(
-    error_status=400, error_code="ProvisionedThroughputExceededException",
+    error_status=400,
+    error_code="ProvisionedThroughputExceededException",
     error_message="The level of configured provisioned throughput for the table was exceeded.",
 )
 
 
 class Router:
-    def __init__(self, env: simpy.Environment, ledger: Ledger, system: SystemDefinition,
-                 faults: FaultSchedule, connections: Connections | None,
-                 draw: random.Random) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        ledger: Ledger,
+        system: SystemDefinition,
+        faults: FaultSchedule,
+        connections: Connections | None,
+        draw: random.Random,
+    ) -> None:
         self.env = env
         self.ledger = ledger
         self.system = system
         self.faults = faults
         self.connections = connections
         self.draw = draw
-        self.capacity = {name: TableCapacity(name, table, faults)
-                         for name, table in system.tables.items()}
+        self.capacity = {
+            name: TableCapacity(name, table, faults) for name, table in system.tables.items()
+        }
         self.calls = 0
         self._pending: dict[int, tuple[str, str]] = {}
 
     # -- CallRouter ----------------------------------------------------------------------
 
-    def before_send(self, service: str, operation: str, request: AWSPreparedRequest,
-                    context: Any) -> AWSResponse | None:
+    def before_send(
+        self, service: str, operation: str, request: AWSPreparedRequest, context: Any
+    ) -> AWSResponse | None:
         self.calls += 1
         invocation: Invocation = context
         if service == "dynamodb":
@@ -59,20 +68,30 @@ class Router:
             return self._post_to_connection(request, invocation)
         return self._other(service, operation, request, invocation)
 
-    def after_send(self, service: str, operation: str, request: AWSPreparedRequest,
-                   response: AWSResponse | None, context: Any) -> None:
+    def after_send(
+        self,
+        service: str,
+        operation: str,
+        request: AWSPreparedRequest,
+        response: AWSResponse | None,
+        context: Any,
+    ) -> None:
         invocation: Invocation = context
         target, request_id = self._pending.pop(id(invocation), ("", ""))
         outcome = _outcome(response)
         self._record(invocation, request_id, service, operation, target, outcome, False)
         if service == "apigatewaymanagementapi" and operation == "PostToConnection":
-            self.ledger.append(Notified(self.env.now, request_id, target,
-                                        "delivered" if outcome == "ok" else outcome))
+            self.ledger.append(
+                Notified(
+                    self.env.now, request_id, target, "delivered" if outcome == "ok" else outcome
+                )
+            )
 
     # -- services ------------------------------------------------------------------------
 
-    def _dynamodb(self, operation: str, request: AWSPreparedRequest,
-                  invocation: Invocation) -> AWSResponse | None:
+    def _dynamodb(
+        self, operation: str, request: AWSPreparedRequest, invocation: Invocation
+    ) -> AWSResponse | None:
         body = _json(request)
         table = _table_of(body)
         request_id = self._request_id(body, invocation)
@@ -84,19 +103,25 @@ class Router:
         virtual_sleep(latency + (effect.delay if effect else 0.0))
         if effect is None or effect.error_status is None:
             capacity = self.capacity.get(table)
-            if capacity is not None and operation in WRITE_OPERATIONS and \
-                    not capacity.admit_write(self.env.now, write_units(operation, body)):
+            if (
+                capacity is not None
+                and operation in WRITE_OPERATIONS
+                and not capacity.admit_write(self.env.now, write_units(operation, body))
+            ):
                 effect = _PTEE
         if effect is not None and effect.error_status is not None:
-            self._record(invocation, request_id, "dynamodb", operation, table,
-                         effect.error_code, True)
-            return _json_error(request, effect.error_status, effect.error_code,
-                               effect.error_message)
+            self._record(
+                invocation, request_id, "dynamodb", operation, table, effect.error_code, True
+            )
+            return _json_error(
+                request, effect.error_status, effect.error_code, effect.error_message
+            )
         self._pending[id(invocation)] = (table, request_id)
         return None
 
-    def _post_to_connection(self, request: AWSPreparedRequest,
-                            invocation: Invocation) -> AWSResponse | None:
+    def _post_to_connection(
+        self, request: AWSPreparedRequest, invocation: Invocation
+    ) -> AWSResponse | None:
         connection_id = unquote(request.url.rsplit("/", 1)[-1])
         connections = self.connections
         request_id = connections.request_of(connection_id) if connections else ""
@@ -108,30 +133,45 @@ class Router:
             virtual_sleep(effect.delay)
         status, code, message = (
             (effect.error_status, effect.error_code, effect.error_message)
-            if effect is not None and effect.error_status is not None else (0, "", "")
+            if effect is not None and effect.error_status is not None
+            else (0, "", "")
         )
-        if not status and connections is not None and \
-                not connections.is_open(connection_id, self.env.now):
+        if (
+            not status
+            and connections is not None
+            and not connections.is_open(connection_id, self.env.now)
+        ):
             status, code, message = _GONE
         if status:
-            self._record(invocation, request_id, "apigatewaymanagementapi", "PostToConnection",
-                         connection_id, code, True)
-            self.ledger.append(Notified(self.env.now, request_id, connection_id,
-                                        "gone" if status == 410 else code))
+            self._record(
+                invocation,
+                request_id,
+                "apigatewaymanagementapi",
+                "PostToConnection",
+                connection_id,
+                code,
+                True,
+            )
+            self.ledger.append(
+                Notified(self.env.now, request_id, connection_id, "gone" if status == 410 else code)
+            )
             return _json_error(request, status, code, message)
         self._pending[id(invocation)] = (connection_id, request_id)
         return None
 
-    def _other(self, service: str, operation: str, request: AWSPreparedRequest,
-               invocation: Invocation) -> AWSResponse | None:
+    def _other(
+        self, service: str, operation: str, request: AWSPreparedRequest, invocation: Invocation
+    ) -> AWSResponse | None:
         effect = self._fault_effect(service, operation, None)
         if effect is not None:
             virtual_sleep(effect.delay)
             if effect.error_status is not None:
-                self._record(invocation, _only(invocation), service, operation, "",
-                             effect.error_code, True)
-                return _json_error(request, effect.error_status, effect.error_code,
-                                   effect.error_message)
+                self._record(
+                    invocation, _only(invocation), service, operation, "", effect.error_code, True
+                )
+                return _json_error(
+                    request, effect.error_status, effect.error_code, effect.error_message
+                )
         self._pending[id(invocation)] = ("", _only(invocation))
         return None
 
@@ -145,8 +185,7 @@ class Router:
         for scheduled, fault in self.faults.active(AwsCallFault, now, target):
             if fault.service != service:
                 continue
-            effect = fault.on_call(scheduled.params, scheduled.intensity(now), scheduled.draw,
-                                   call)
+            effect = fault.on_call(scheduled.params, scheduled.intensity(now), scheduled.draw, call)
             if effect is None:
                 continue
             delay += effect.delay
@@ -156,8 +195,12 @@ class Router:
             return None
         if error is None:
             return CallEffect(delay=delay)
-        return CallEffect(delay=delay, error_status=error.error_status,
-                          error_code=error.error_code, error_message=error.error_message)
+        return CallEffect(
+            delay=delay,
+            error_status=error.error_status,
+            error_code=error.error_code,
+            error_message=error.error_message,
+        )
 
     def _request_id(self, body: dict[str, Any], invocation: Invocation) -> str:
         effects = self.system.effects
@@ -168,10 +211,28 @@ class Router:
                 return str(next(iter(value.values())))
         return _only(invocation)
 
-    def _record(self, invocation: Invocation, request_id: str, service: str, operation: str,
-                target: str, outcome: str, injected: bool) -> None:
-        self.ledger.append(AwsCalled(self.env.now, invocation.invocation_id, request_id, service,
-                                     operation, target, outcome, injected))
+    def _record(
+        self,
+        invocation: Invocation,
+        request_id: str,
+        service: str,
+        operation: str,
+        target: str,
+        outcome: str,
+        injected: bool,
+    ) -> None:
+        self.ledger.append(
+            AwsCalled(
+                self.env.now,
+                invocation.invocation_id,
+                request_id,
+                service,
+                operation,
+                target,
+                outcome,
+                injected,
+            )
+        )
 
 
 def _only(invocation: Invocation) -> str:
@@ -200,8 +261,7 @@ def _table_of(body: dict[str, Any]) -> str:
     return ""
 
 
-def _json_error(request: AWSPreparedRequest, status: int, code: str,
-                message: str) -> AWSResponse:
+def _json_error(request: AWSPreparedRequest, status: int, code: str, message: str) -> AWSResponse:
     # Both JSON protocols read the code: awsJson from `__type`, restJson from the header.
     headers = {
         "x-amzn-RequestId": "chaos-arena-injected",

@@ -51,10 +51,19 @@ class Outcome:
 
 
 def reproduce_command(path: Path, experiment: str, system: str, seed: int) -> str:
-    return " ".join([
-        "chaos-arena", "run", shlex.quote(str(path)), "--experiment", shlex.quote(experiment),
-        "--system", shlex.quote(system), "--seed", str(seed),
-    ])
+    return " ".join(
+        [
+            "chaos-arena",
+            "run",
+            shlex.quote(str(path)),
+            "--experiment",
+            shlex.quote(experiment),
+            "--system",
+            shlex.quote(system),
+            "--seed",
+            str(seed),
+        ]
+    )
 
 
 def expected_verdict(experiment: Experiment, system: str) -> Verdict:
@@ -76,9 +85,13 @@ def resolve_systems(loaded: LoadedExperiment) -> list[ResolvedSystem]:
     return resolved
 
 
-def run_one(loaded: LoadedExperiment, system: ResolvedSystem, *,
-            seed: int | None = None,
-            progress: Callable[[Progress], None] | None = None) -> Outcome:
+def run_one(
+    loaded: LoadedExperiment,
+    system: ResolvedSystem,
+    *,
+    seed: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> Outcome:
     experiment = loaded.experiment
     seed = experiment.seed if seed is None else seed
     expected = expected_verdict(experiment, system.name)
@@ -91,16 +104,22 @@ def run_one(loaded: LoadedExperiment, system: ResolvedSystem, *,
     except ChaosError:
         raise
     except Exception as error:
-        raise InternalError(f"{command} crashed: {type(error).__name__}: {error}",
-                            seed=seed) from error
+        raise InternalError(
+            f"{command} crashed: {type(error).__name__}: {error}", seed=seed
+        ) from error
     evidence, verdict = judge(result, reproduce=command)
-    return Outcome(experiment, loaded.path, loaded.line, system.name, seed, verdict, expected,
-                   result, evidence)
+    return Outcome(
+        experiment, loaded.path, loaded.line, system.name, seed, verdict, expected, result, evidence
+    )
 
 
-def run_all(experiments: list[LoadedExperiment], *, system: str | None = None,
-            seed: int | None = None,
-            started: Callable[[LoadedExperiment, str], None] | None = None) -> Iterator[Outcome]:
+def run_all(
+    experiments: list[LoadedExperiment],
+    *,
+    system: str | None = None,
+    seed: int | None = None,
+    started: Callable[[LoadedExperiment, str], None] | None = None,
+) -> Iterator[Outcome]:
     """Every experiment against each of its systems (or only `system`), in file order."""
     for loaded in experiments:
         for resolved in resolve_systems(loaded):
@@ -109,5 +128,3 @@ def run_all(experiments: list[LoadedExperiment], *, system: str | None = None,
             if started is not None:
                 started(loaded, resolved.name)
             yield run_one(loaded, resolved, seed=seed)
-
-

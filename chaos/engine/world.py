@@ -43,10 +43,16 @@ def build_schedule(experiment: Experiment, streams: Streams) -> FaultSchedule:
     for index, entry in enumerate(experiment.faults):
         params = entry.params
         end = experiment.duration if params.duration is None else params.at + params.duration
-        scheduled.append(ScheduledFault(
-            index, registry.get(entry.fault_type), params, params.at,
-            min(end, experiment.duration), streams(f"fault:{index}:{entry.fault_type}"),
-        ))
+        scheduled.append(
+            ScheduledFault(
+                index,
+                registry.get(entry.fault_type),
+                params,
+                params.at,
+                min(end, experiment.duration),
+                streams(f"fault:{index}:{entry.fault_type}"),
+            )
+        )
     return FaultSchedule(scheduled)
 
 
@@ -59,8 +65,7 @@ class SyncDoor:
         self.function = function
         self.max_wait = api.definition.integration_timeout
 
-    def submit(self, request: Request,
-               attempt: int) -> Generator[simpy.Event, Any, ApiResponse]:
+    def submit(self, request: Request, attempt: int) -> Generator[simpy.Event, Any, ApiResponse]:
         event = {
             "resource": "/orders",
             "path": "/orders",
@@ -76,16 +81,16 @@ class SyncDoor:
 class QueueDoor:
     """API Gateway -> SQS (service integration): the client gets 200 once queued."""
 
-    def __init__(self, api: RestApi, queue: Queue, connections: Connections | None,
-                 env: simpy.Environment) -> None:
+    def __init__(
+        self, api: RestApi, queue: Queue, connections: Connections | None, env: simpy.Environment
+    ) -> None:
         self.api = api
         self.queue = queue
         self.connections = connections
         self.env = env
         self.max_wait = _most(api.definition.latency) + _most(queue.latency)
 
-    def submit(self, request: Request,
-               attempt: int) -> Generator[simpy.Event, Any, ApiResponse]:
+    def submit(self, request: Request, attempt: int) -> Generator[simpy.Event, Any, ApiResponse]:
         if self.connections is not None:
             self.connections.open(request.connection_id, request.request_id, self.env.now)
         return self.api.send_to_queue(self.queue, request.request_id, request.body)
@@ -115,8 +120,14 @@ class quiet_collector:
 class World:
     """One experiment against one system with one seed."""
 
-    def __init__(self, experiment: Experiment, system: ResolvedSystem, seed: int, *,
-                 progress: Callable[[Progress], None] | None = None) -> None:
+    def __init__(
+        self,
+        experiment: Experiment,
+        system: ResolvedSystem,
+        seed: int,
+        *,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> None:
         self.experiment = experiment
         self.resolved = system
         self.system: SystemDefinition = system.definition
@@ -143,37 +154,60 @@ class World:
         ):
             lambdas = self._lambdas()
             connections = self._connections()
-            router = Router(self.env, self.ledger, self.system, self.faults, connections,
-                            self.streams("aws-latency"))
+            router = Router(
+                self.env,
+                self.ledger,
+                self.system,
+                self.faults,
+                connections,
+                self.streams("aws-latency"),
+            )
             with routing(router):
                 door = self._front_door(lambdas, connections)
-                client = Client(self.env, self.ledger, door, self.experiment.workload.client,
-                                self.streams("client"))
+                client = Client(
+                    self.env,
+                    self.ledger,
+                    door,
+                    self.experiment.workload.client,
+                    self.streams("client"),
+                )
                 self.env.process(client.run(self._arrivals()))
                 self._schedule_fault_windows()
                 self.env.process(self._sampler(lambdas))
                 self.env.run(until=duration)
             final = self._final_state(account)
-        return RunResult(self.experiment, self.system, self.seed, self.ledger, final,
-                         float(duration), wall_clock() - started, self.samples, router.calls)
+        return RunResult(
+            self.experiment,
+            self.system,
+            self.seed,
+            self.ledger,
+            final,
+            float(duration),
+            wall_clock() - started,
+            self.samples,
+            router.calls,
+        )
 
     # -- assembly ------------------------------------------------------------------------
 
     def _lambdas(self) -> LambdaService:
-        lambdas = LambdaService(self.env, self.ledger, self.faults, self.system.account,
-                                self.streams("lambda"))
+        lambdas = LambdaService(
+            self.env, self.ledger, self.faults, self.system.account, self.streams("lambda")
+        )
         for name, function in self.system.functions.items():
             load_handler(function.handler, self.resolved)  # import errors surface here
-            lambdas.add(name, function,
-                        partial(environment_handler, function.handler, self.resolved))
+            lambdas.add(
+                name, function, partial(environment_handler, function.handler, self.resolved)
+            )
         return lambdas
 
     def _connections(self) -> Connections | None:
         websocket = self.system.notifications.websocket
         return Connections(websocket) if websocket is not None else None
 
-    def _front_door(self, lambdas: LambdaService,
-                    connections: Connections | None) -> SyncDoor | QueueDoor:
+    def _front_door(
+        self, lambdas: LambdaService, connections: Connections | None
+    ) -> SyncDoor | QueueDoor:
         api = RestApi(self.env, self.system.api, self.faults, self.streams("api"))
         if self.system.architecture is Architecture.SYNC:
             return SyncDoor(api, lambdas, self.system.entry_function)
@@ -181,8 +215,9 @@ class World:
         consumer = self.system.consumer
         assert consumer is not None
         arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue.name}"
-        EventSourceMapping(self.env, queue, lambdas, consumer, self.faults, arn,
-                           self.streams("esm")).start()
+        EventSourceMapping(
+            self.env, queue, lambdas, consumer, self.faults, arn, self.streams("esm")
+        ).start()
         return QueueDoor(api, queue, connections, self.env)
 
     def _queues(self) -> Queue:
@@ -191,14 +226,26 @@ class World:
         horizon = self.experiment.duration
         if definition.dead_letter is not None:
             dlq = definition.dead_letter
-            self.dead_letter = Queue(self.env, self.ledger, dlq.name, visibility_timeout=30.0,
-                                     retention=dlq.retention, horizon=horizon)
+            self.dead_letter = Queue(
+                self.env,
+                self.ledger,
+                dlq.name,
+                visibility_timeout=30.0,
+                retention=dlq.retention,
+                horizon=horizon,
+            )
         self.queue = Queue(
-            self.env, self.ledger, definition.name,
-            visibility_timeout=definition.visibility_timeout, retention=definition.retention,
-            delay=definition.delay, horizon=horizon, dead_letter=self.dead_letter,
+            self.env,
+            self.ledger,
+            definition.name,
+            visibility_timeout=definition.visibility_timeout,
+            retention=definition.retention,
+            delay=definition.delay,
+            horizon=horizon,
+            dead_letter=self.dead_letter,
             max_receive_count=definition.dead_letter.max_receive_count
-            if definition.dead_letter else None,
+            if definition.dead_letter
+            else None,
             latency=definition.latency,
         )
         return self.queue
@@ -226,8 +273,15 @@ class World:
 
     def _window_marker(self, scheduled: ScheduledFault, phase: str) -> Callable[[], None]:
         def mark() -> None:
-            self.ledger.append(FaultWindow(self.env.now, scheduled.index, scheduled.fault.name,
-                                           scheduled.params.target or "", phase))
+            self.ledger.append(
+                FaultWindow(
+                    self.env.now,
+                    scheduled.index,
+                    scheduled.fault.name,
+                    scheduled.params.target or "",
+                    phase,
+                )
+            )
 
         return mark
 
@@ -239,17 +293,24 @@ class World:
         every = self.experiment.duration / SAMPLES_PER_RUN
         while True:
             queue, dlq = self.queue, self.dead_letter
-            self.samples.append(Sample(
-                self.env.now,
-                queue.visible if queue else 0,
-                queue.in_flight if queue else 0,
-                len(dlq.live) if dlq else 0,
-                sum(f.in_use for f in lambdas.functions.values()),
-            ))
+            self.samples.append(
+                Sample(
+                    self.env.now,
+                    queue.visible if queue else 0,
+                    queue.in_flight if queue else 0,
+                    len(dlq.live) if dlq else 0,
+                    sum(f.in_use for f in lambdas.functions.values()),
+                )
+            )
             if self.progress is not None:
-                self.progress(Progress(self.env.now, self.experiment.duration,
-                                       bisect_right(self.arrival_times, self.env.now),
-                                       len(self.arrival_times)))
+                self.progress(
+                    Progress(
+                        self.env.now,
+                        self.experiment.duration,
+                        bisect_right(self.arrival_times, self.env.now),
+                        len(self.arrival_times),
+                    )
+                )
             yield self.env.timeout(every)
 
     # -- the final read ------------------------------------------------------------------
@@ -261,7 +322,8 @@ class World:
             effects=dict(sorted(counts.items())),
             anonymous_effects=anonymous,
             dead_letter=tuple(m.request_id for m in self.dead_letter.live.values())
-            if self.dead_letter else (),
+            if self.dead_letter
+            else (),
             queued=tuple(m.request_id for m in self.queue.live.values()) if self.queue else (),
         )
 
@@ -269,5 +331,3 @@ class World:
 def run(experiment: Experiment, system: ResolvedSystem, *, seed: int | None = None) -> RunResult:
     """Run one experiment against one system; the experiment's seed unless one is given."""
     return World(experiment, system, experiment.seed if seed is None else seed).run()
-
-

@@ -100,8 +100,9 @@ class Fault(ABC):
 
 class InvocationFault(Fault):
     @abstractmethod
-    def on_invocation(self, params: FaultParams, intensity: float,
-                      draw: random.Random) -> InvocationEffect | None:
+    def on_invocation(
+        self, params: FaultParams, intensity: float, draw: random.Random
+    ) -> InvocationEffect | None:
         """The effect on one admitted invocation, or None to leave it alone."""
 
 
@@ -109,8 +110,9 @@ class AwsCallFault(Fault):
     service: ClassVar[str]
 
     @abstractmethod
-    def on_call(self, params: FaultParams, intensity: float, draw: random.Random,
-                call: AwsCall) -> CallEffect | None:
+    def on_call(
+        self, params: FaultParams, intensity: float, draw: random.Random, call: AwsCall
+    ) -> CallEffect | None:
         """The effect on one AWS API call, or None to let it through."""
 
 
@@ -134,8 +136,9 @@ class DeliveryFault(Fault):
 
 class EnqueueFault(Fault):
     @abstractmethod
-    def on_enqueue(self, params: FaultParams, intensity: float,
-                   draw: random.Random) -> CallEffect | None:
+    def on_enqueue(
+        self, params: FaultParams, intensity: float, draw: random.Random
+    ) -> CallEffect | None:
         """The effect on one send from API Gateway to the queue."""
 
 

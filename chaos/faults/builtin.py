@@ -44,8 +44,9 @@ class LambdaError(InvocationFault):
     Params = LambdaErrorParams
     target_kind = TargetKind.FUNCTION
 
-    def on_invocation(self, params: FaultParams, intensity: float,
-                      draw: random.Random) -> InvocationEffect | None:
+    def on_invocation(
+        self, params: FaultParams, intensity: float, draw: random.Random
+    ) -> InvocationEffect | None:
         assert isinstance(params, LambdaErrorParams)
         if not hit(params.probability, intensity, draw):
             return None
@@ -64,8 +65,9 @@ class LambdaLatency(InvocationFault):
     Params = LambdaLatencyParams
     target_kind = TargetKind.FUNCTION
 
-    def on_invocation(self, params: FaultParams, intensity: float,
-                      draw: random.Random) -> InvocationEffect | None:
+    def on_invocation(
+        self, params: FaultParams, intensity: float, draw: random.Random
+    ) -> InvocationEffect | None:
         assert isinstance(params, LambdaLatencyParams)
         if not hit(params.probability, 1.0, draw):
             return None
@@ -118,8 +120,9 @@ class DynamoThrottle(AwsCallFault, CapacityFault):
     target_kind = TargetKind.TABLE
     service = "dynamodb"
 
-    def on_call(self, params: FaultParams, intensity: float, draw: random.Random,
-                call: AwsCall) -> CallEffect | None:
+    def on_call(
+        self, params: FaultParams, intensity: float, draw: random.Random, call: AwsCall
+    ) -> CallEffect | None:
         assert isinstance(params, DynamoThrottleParams)
         if params.probability is None or not hit(params.probability, intensity, draw):
             return None
@@ -145,13 +148,17 @@ class DynamoError(AwsCallFault):
     target_kind = TargetKind.TABLE
     service = "dynamodb"
 
-    def on_call(self, params: FaultParams, intensity: float, draw: random.Random,
-                call: AwsCall) -> CallEffect | None:
+    def on_call(
+        self, params: FaultParams, intensity: float, draw: random.Random, call: AwsCall
+    ) -> CallEffect | None:
         assert isinstance(params, DynamoErrorParams)
         if not hit(params.probability, intensity, draw):
             return None
-        return CallEffect(error_status=_SERVER_ERRORS[params.code], error_code=params.code,
-                          error_message="Internal server error (injected by chaos-arena)")
+        return CallEffect(
+            error_status=_SERVER_ERRORS[params.code],
+            error_code=params.code,
+            error_message="Internal server error (injected by chaos-arena)",
+        )
 
 
 @fault_type
@@ -173,13 +180,17 @@ class SqsSendError(EnqueueFault):
     Params = ProbabilityParams
     target_kind = TargetKind.QUEUE
 
-    def on_enqueue(self, params: FaultParams, intensity: float,
-                   draw: random.Random) -> CallEffect | None:
+    def on_enqueue(
+        self, params: FaultParams, intensity: float, draw: random.Random
+    ) -> CallEffect | None:
         assert isinstance(params, ProbabilityParams)
         if not hit(params.probability, intensity, draw):
             return None
-        return CallEffect(error_status=500, error_code="InternalError",
-                          error_message="SQS SendMessage failed (injected by chaos-arena)")
+        return CallEffect(
+            error_status=500,
+            error_code="InternalError",
+            error_message="SQS SendMessage failed (injected by chaos-arena)",
+        )
 
 
 @fault_type
@@ -189,8 +200,9 @@ class LambdaTimeout(InvocationFault):
     Params = ProbabilityParams
     target_kind = TargetKind.FUNCTION
 
-    def on_invocation(self, params: FaultParams, intensity: float,
-                      draw: random.Random) -> InvocationEffect | None:
+    def on_invocation(
+        self, params: FaultParams, intensity: float, draw: random.Random
+    ) -> InvocationEffect | None:
         assert isinstance(params, ProbabilityParams)
         return InvocationEffect(hang=True) if hit(params.probability, intensity, draw) else None
 
@@ -202,8 +214,9 @@ class LambdaColdStart(InvocationFault):
     Params = ProbabilityParams
     target_kind = TargetKind.FUNCTION
 
-    def on_invocation(self, params: FaultParams, intensity: float,
-                      draw: random.Random) -> InvocationEffect | None:
+    def on_invocation(
+        self, params: FaultParams, intensity: float, draw: random.Random
+    ) -> InvocationEffect | None:
         assert isinstance(params, ProbabilityParams)
         if not hit(params.probability, intensity, draw):
             return None
@@ -222,8 +235,9 @@ class DynamoLatency(AwsCallFault):
     target_kind = TargetKind.TABLE
     service = "dynamodb"
 
-    def on_call(self, params: FaultParams, intensity: float, draw: random.Random,
-                call: AwsCall) -> CallEffect | None:
+    def on_call(
+        self, params: FaultParams, intensity: float, draw: random.Random, call: AwsCall
+    ) -> CallEffect | None:
         assert isinstance(params, DelayParams)
         if not hit(params.probability, 1.0, draw):
             return None
@@ -237,8 +251,9 @@ class SqsDelay(EnqueueFault):
     Params = DelayParams
     target_kind = TargetKind.QUEUE
 
-    def on_enqueue(self, params: FaultParams, intensity: float,
-                   draw: random.Random) -> CallEffect | None:
+    def on_enqueue(
+        self, params: FaultParams, intensity: float, draw: random.Random
+    ) -> CallEffect | None:
         assert isinstance(params, DelayParams)
         if not hit(params.probability, 1.0, draw):
             return None

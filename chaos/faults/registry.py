@@ -22,4 +22,3 @@ def fault_types() -> Registry[Fault]:
 
 
 __all__ = ["FAULTS", "fault_type", "fault_types"]
-

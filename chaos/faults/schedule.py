@@ -55,8 +55,9 @@ class FaultSchedule:
     def __init__(self, faults: Sequence[ScheduledFault]) -> None:
         self.faults = list(faults)
 
-    def active(self, kind: type[F], now: float,
-               target: str | None = None) -> Iterator[tuple[ScheduledFault, F]]:
+    def active(
+        self, kind: type[F], now: float, target: str | None = None
+    ) -> Iterator[tuple[ScheduledFault, F]]:
         for scheduled in self.faults:
             fault = scheduled.fault
             if isinstance(fault, kind) and scheduled.active(now) and scheduled.applies_to(target):

@@ -8,8 +8,9 @@ class TokenBucket:
 
     __slots__ = ("_level", "_updated", "capacity", "rate")
 
-    def __init__(self, rate: float, capacity: float, *, level: float | None = None,
-                 now: float = 0.0) -> None:
+    def __init__(
+        self, rate: float, capacity: float, *, level: float | None = None, now: float = 0.0
+    ) -> None:
         self.rate = rate
         self.capacity = capacity
         self._level = capacity if level is None else level

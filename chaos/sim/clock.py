@@ -69,8 +69,12 @@ class VirtualClock:
         time.sleep = virtual_sleep  # type: ignore[assignment]
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         time.sleep = self._real_sleep
         self._freezer.stop()
 

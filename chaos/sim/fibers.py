@@ -74,8 +74,14 @@ _FIBER_ERRORS = (Exception, SystemExit)
 Runtime.ExitError), not the simulation."""
 
 
-def drive(env: simpy.Environment, fn: Callable[..., Any], args: tuple[Any, ...], *,
-          context: Any, deadline: float) -> Generator[simpy.Event, Any, FiberOutcome]:
+def drive(
+    env: simpy.Environment,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    *,
+    context: Any,
+    deadline: float,
+) -> Generator[simpy.Event, Any, FiberOutcome]:
     """A SimPy process body that runs `fn(*args)` in a fiber until it ends or `deadline`.
 
     At the deadline the fiber is killed where it waits; what it already did stays done

@@ -26,13 +26,15 @@ def arrival_times(workload: Workload, duration: float, draw: random.Random) -> l
         streams.append(list(_constant(burst.rate, burst.at, end, poisson, draw)))
     for ramp in workload.ramps:
         end = min(ramp.at + ramp.duration, duration)
-        streams.append(list(_ramp(ramp.from_rate, ramp.to_rate, ramp.at, ramp.duration, end,
-                                  poisson, draw)))
+        streams.append(
+            list(_ramp(ramp.from_rate, ramp.to_rate, ramp.at, ramp.duration, end, poisson, draw))
+        )
     return list(heapq.merge(*streams))
 
 
-def _constant(rate: float, start: float, end: float, poisson: bool,
-              draw: random.Random) -> Iterator[float]:
+def _constant(
+    rate: float, start: float, end: float, poisson: bool, draw: random.Random
+) -> Iterator[float]:
     if poisson:
         t = start + draw.expovariate(rate)
         while t < end:
@@ -45,8 +47,15 @@ def _constant(rate: float, start: float, end: float, poisson: bool,
         k += 1
 
 
-def _ramp(rate_from: float, rate_to: float, start: float, length: float, end: float,
-          poisson: bool, draw: random.Random) -> Iterator[float]:
+def _ramp(
+    rate_from: float,
+    rate_to: float,
+    start: float,
+    length: float,
+    end: float,
+    poisson: bool,
+    draw: random.Random,
+) -> Iterator[float]:
     slope = (rate_to - rate_from) / length
     if poisson:
         # Thinning: candidates at the peak rate, each kept with probability rate(t)/peak.

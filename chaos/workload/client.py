@@ -31,8 +31,12 @@ class Request:
 
 
 def request_body(request_id: str, poison: bool, connection_id: str, payload_size: int) -> str:
-    document = {"request_id": request_id, "connection_id": connection_id, "poison": poison,
-                "payload": ""}
+    document = {
+        "request_id": request_id,
+        "connection_id": connection_id,
+        "poison": poison,
+        "payload": "",
+    }
     padding = max(0, payload_size - len(json.dumps(document)))
     document["payload"] = "x" * padding
     return json.dumps(document, separators=(",", ":"))
@@ -44,14 +48,21 @@ class FrontDoor(Protocol):
     max_wait: float
     """The longest the front door can take to answer (sync: the integration timeout)."""
 
-    def submit(self, request: Request,
-               attempt: int) -> ApiResponse | Generator[simpy.Event, Any, ApiResponse]:
+    def submit(
+        self, request: Request, attempt: int
+    ) -> ApiResponse | Generator[simpy.Event, Any, ApiResponse]:
         """An immediate answer, or a process body that produces one."""
 
 
 class Client:
-    def __init__(self, env: simpy.Environment, ledger: Ledger, door: FrontDoor,
-                 definition: ClientDef, draw: random.Random) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        ledger: Ledger,
+        door: FrontDoor,
+        definition: ClientDef,
+        draw: random.Random,
+    ) -> None:
         self.env = env
         self.ledger = ledger
         self.door = door
@@ -72,14 +83,16 @@ class Client:
         for attempt in range(1, attempts + 1):
             self.ledger.append(Sent(self.env.now, request.request_id, attempt, request.poison))
             response = yield from self._attempt(request, attempt)
-            self.ledger.append(Responded(self.env.now, request.request_id, attempt,
-                                         response.status, response.stage))
+            self.ledger.append(
+                Responded(
+                    self.env.now, request.request_id, attempt, response.status, response.stage
+                )
+            )
             if policy is None or attempt == attempts or not _retryable(policy, response):
                 return
             yield self.env.timeout(self._backoff(policy, attempt))
 
-    def _attempt(self, request: Request,
-                 attempt: int) -> Generator[simpy.Event, Any, ApiResponse]:
+    def _attempt(self, request: Request, attempt: int) -> Generator[simpy.Event, Any, ApiResponse]:
         answer = self.door.submit(request, attempt)
         if isinstance(answer, ApiResponse):
             return answer

@@ -29,8 +29,12 @@ def capture(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"statusCode": 422, "body": json.dumps({"error": "card declined"})}
     try:
         _payments.put_item(
-            Item={"payment_id": key, "idempotency_key": key, "amount": Decimal("12.50"),
-                  "status": "captured"},
+            Item={
+                "payment_id": key,
+                "idempotency_key": key,
+                "amount": Decimal("12.50"),
+                "status": "captured",
+            },
             ConditionExpression="attribute_not_exists(payment_id)",
         )
     except ClientError as error:

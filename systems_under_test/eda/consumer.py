@@ -74,8 +74,9 @@ def _notify(order: Order) -> None:
     if not order.connection_id:
         return
     if _websocket is None:
-        _websocket = boto3.client("apigatewaymanagementapi",
-                                  endpoint_url=os.environ["WEBSOCKET_ENDPOINT"])
+        _websocket = boto3.client(
+            "apigatewaymanagementapi", endpoint_url=os.environ["WEBSOCKET_ENDPOINT"]
+        )
     message = json.dumps({"request_id": order.request_id, "status": "completed"})
     try:
         _websocket.post_to_connection(ConnectionId=order.connection_id, Data=message.encode())
