@@ -7,6 +7,7 @@ experiment or setup, 3 internal error (a bug in chaos-arena).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,8 @@ from chaos.errors import ChaosError, InternalError, SetupError, SpecError
 
 if TYPE_CHECKING:
     from chaos.report.data import RunSummary
+    from chaos.report.progress import RunProgress
+    from chaos.report.session import ReportSession
     from chaos.spec.loader import LoadedExperiment
     from chaos.systems import ResolvedSystem
 
@@ -69,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when a verdict is not the expected one (default), or when "
         "any system did not survive, expected or not",
     )
+    run.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=0,
+        metavar="N",
+        help="runs in parallel, in worker processes (default: one per CPU); results and "
+        "journals are the same as with -j 1",
+    )
     run.set_defaults(handler=command_run)
     add_spec_commands(commands)
     return parser
@@ -93,12 +105,17 @@ def command_run(args: argparse.Namespace) -> int:
         raise SetupError(f"--report: {error}") from None
     plan = _run_plan(args)
     session = ReportSession(kinds, reports_dir=args.reports_dir, journal=args.journal)
+    workers = min(args.jobs or os.cpu_count() or 1, len(plan))
     try:
         with RunProgress(Console(stderr=True), len(plan)) as progress:
-            for loaded, system in plan:
-                task, update = progress.start(f"{loaded.experiment.experiment}[{system.name}]")
-                session.add(run_one(loaded, system, seed=args.seed, progress=update))
-                progress.finish(task)
+            if workers > 1:
+                _run_parallel(plan, args, session, progress, workers)
+            else:
+                for loaded, system in plan:
+                    name = f"{loaded.experiment.experiment}[{system.name}]"
+                    task, update = progress.start(name)
+                    session.add(run_one(loaded, system, seed=args.seed, progress=update))
+                    progress.finish(task)
         session.finish(Console())
     except (ChaosError, KeyboardInterrupt):
         raise
@@ -107,6 +124,47 @@ def command_run(args: argparse.Namespace) -> int:
             f"chaos-arena run failed: {type(error).__name__}: {error}", seed=args.seed
         ) from error
     return _run_exit_code(session.summaries, fail_on=args.fail_on)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of jobs") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return value
+
+
+def _run_parallel(
+    plan: list[tuple[LoadedExperiment, ResolvedSystem]],
+    args: argparse.Namespace,
+    session: ReportSession,
+    progress: RunProgress,
+    workers: int,
+) -> None:
+    """Run the plan in worker processes; summaries arrive in plan order."""
+    from chaos.report.parallel import Job, run_in_workers
+
+    jobs = [
+        Job(
+            loaded.path,
+            loaded.experiment.experiment,
+            _index_of(loaded, system),
+            args.seed,
+            args.journal,
+        )
+        for loaded, system in plan
+    ]
+    for summary in run_in_workers(jobs, workers, finished=lambda _: progress.advance()):
+        session.add_summary(summary)
+
+
+def _index_of(loaded: LoadedExperiment, system: ResolvedSystem) -> int:
+    from chaos.engine.runner import resolve_systems
+
+    names = [s.name for s in resolve_systems(loaded)]
+    return names.index(system.name)
 
 
 def _run_plan(args: argparse.Namespace) -> list[tuple[LoadedExperiment, ResolvedSystem]]:

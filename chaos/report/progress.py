@@ -71,6 +71,10 @@ class RunProgress:
 
     def finish(self, task: TaskID) -> None:
         self._progress.remove_task(task)
+        self.advance()
+
+    def advance(self) -> None:
+        """One more run finished (parallel runs report only this)."""
         self._finished += 1
         self._progress.update(
             self._overall, advance=1, description=f"{self._finished}/{self._total} runs"

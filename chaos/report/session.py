@@ -40,6 +40,10 @@ class ReportSession:
         if self.journal is not None:
             write_journal(outcome, self.journal)
 
+    def add_summary(self, summary: RunSummary) -> None:
+        """A run that happened elsewhere (a worker process), journal already written."""
+        self.summaries.append(summary)
+
     def finish(self, console: Console) -> list[Path]:
         """Print the terminal report (if asked) and write the files; the paths written."""
         if "terminal" in self.kinds and self.summaries:

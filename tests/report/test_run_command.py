@@ -124,3 +124,21 @@ def test_a_bug_exits_3(
     monkeypatch.setattr(chaos.engine.runner, "run_one", crash)
     assert main(["run", str(calm)]) == 3
     assert "internal error" in capsys.readouterr().err
+
+
+def test_parallel_runs_give_the_serial_journals_and_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--jobs 2` runs in worker processes; verdicts, journals and report are unchanged."""
+    from tests.plugin.samples import THROTTLED, journals
+
+    path = tmp_path / "throttled.chaos.yaml"
+    path.write_text(THROTTLED)
+    outputs = []
+    for jobs in ("1", "2"):
+        journal = tmp_path / f"journals-{jobs}"
+        assert main(["run", str(path), "--jobs", jobs, "--journal", str(journal)]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert journals(tmp_path / "journals-1") == journals(tmp_path / "journals-2")
+    assert len(journals(tmp_path / "journals-1")) == 2
+    assert outputs[0] == outputs[1]  # the report shows no wall-clock figure

@@ -1,0 +1,75 @@
+"""Run many (experiment, system) pairs in worker processes and bring back summaries.
+
+Each run is a pure function of (experiment file, experiment, system, seed), so runs are
+independent: a worker loads the file itself, runs, writes the journal (the ledger stays in the
+worker) and returns the run's `RunSummary` as plain data. Results are collected in plan
+order, so the report and the journals are the same as a serial run's.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chaos.errors import InternalError
+from chaos.report.data import RunSummary
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run, named by data a worker can find again."""
+
+    path: Path
+    experiment: str
+    system_index: int
+    seed: int | None
+    journal: Path | None
+
+
+def _work(job: Job) -> dict[str, Any]:
+    from chaos.engine.runner import resolve_systems, run_one
+    from chaos.report.data import summarize
+    from chaos.report.journal import write_journal
+    from chaos.spec.loader import load_file
+
+    try:
+        loaded = next(e for e in load_file(job.path) if e.experiment.experiment == job.experiment)
+        system = resolve_systems(loaded)[job.system_index]
+        outcome = run_one(loaded, system, seed=job.seed)
+        if job.journal is not None:
+            write_journal(outcome, job.journal)
+        return {"summary": summarize(outcome).to_dict()}
+    except Exception as error:  # crosses a process boundary: sent back as text
+        return {"error": f"{type(error).__name__}: {error}"}
+
+
+def run_in_workers(
+    jobs: Sequence[Job], workers: int, *, finished: Callable[[RunSummary], None] | None = None
+) -> Iterator[RunSummary]:
+    """The summaries of `jobs`, in order, computed by `workers` processes."""
+    # spawn, not fork: a forked child would inherit the progress display's thread and moto's
+    # patched state mid-flight.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: list[Future[dict[str, Any]]] = [pool.submit(_work, job) for job in jobs]
+        if finished is not None:
+            for future in futures:
+                future.add_done_callback(lambda f: _notify(f, finished))
+        for job, future in zip(jobs, futures, strict=True):
+            result = future.result()
+            if "error" in result:
+                raise InternalError(
+                    f"{job.path}::{job.experiment} crashed in a worker: {result['error']}",
+                    seed=job.seed,
+                )
+            yield RunSummary.from_dict(result["summary"])
+
+
+def _notify(future: Future[dict[str, Any]], finished: Callable[[RunSummary], None]) -> None:
+    result = future.result()
+    if "summary" in result:
+        finished(RunSummary.from_dict(result["summary"]))
