@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import resource
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -135,6 +136,8 @@ def main() -> None:
     print("\ncost per request as the run grows (sync)")
     for size in (1_000, 5_000, 20_000):
         show("sync", measure(size, "sync"))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory of this process (all runs above, ledgers included): {peak:,.0f} MB")
 
 
 if __name__ == "__main__":

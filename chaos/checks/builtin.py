@@ -16,7 +16,7 @@ from chaos.checks.builtin_params import (
 )
 from chaos.checks.causes import THROTTLE_CODES, cause, tally
 from chaos.checks.evidence import Evidence
-from chaos.checks.history import describe
+from chaos.checks.history import story
 from chaos.checks.registry import assertion_type
 from chaos.checks.verdict import AssertionResult, Finding, Sample, Status
 from chaos.ledger import AwsCalled, DeadLettered
@@ -32,8 +32,7 @@ def finding(
     """A finding with causes tallied over all failures and up to 10 sample histories."""
     causes = tally(cause(f, evidence) for f in failures) if explain else ()
     samples = tuple(
-        Sample(f.request_id, tuple(describe(r) for r in evidence.history(f.request_id)))
-        for f in failures[:MAX_SAMPLES]
+        Sample(f.request_id, story(evidence.history(f.request_id))) for f in failures[:MAX_SAMPLES]
     )
     return Finding(
         title,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from chaos.ledger import (
     AwsCalled,
     DeadLettered,
@@ -24,6 +26,26 @@ from chaos.ledger import (
 def describe(record: Record) -> str:
     """What happened, in words, at virtual time `t` (seconds)."""
     return f"{record.t:9.3f}s  {_what(record)}"
+
+
+def story(records: Iterable[Record]) -> tuple[str, ...]:
+    """One line per step; a step repeated back to back (retries) is one line with a count."""
+    lines: list[str] = []
+    run: list[Record] = []
+    for record in records:
+        if run and _what(record) != _what(run[0]):
+            lines.append(_collapsed(run))
+            run = []
+        run.append(record)
+    if run:
+        lines.append(_collapsed(run))
+    return tuple(lines)
+
+
+def _collapsed(run: list[Record]) -> str:
+    if len(run) == 1:
+        return describe(run[0])
+    return f"{describe(run[0])}  (x{len(run)}, the last at {run[-1].t:.3f}s)"
 
 
 def _what(record: Record) -> str:
@@ -49,7 +71,7 @@ def _what(record: Record) -> str:
         case Expired(queue=queue):
             return f"deleted by {queue}'s retention before anyone processed it"
         case Throttled(function=function, reason=reason):
-            return f"Lambda throttled {function} ({reason}); the function did not run"
+            return f"{function} throttled, did not run ({reason})"
         case Invoked(function=function, invocation_id=invocation_id, cold=cold):
             return f"{function} invoked ({invocation_id}{', cold start' if cold else ''})"
         case InvocationEnded(invocation_id=invocation_id, outcome=outcome, detail=detail):
