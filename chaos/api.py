@@ -150,24 +150,10 @@ def _shifted(diagnostic: Diagnostic, line: int) -> Diagnostic:
 
 
 def systems_of(loaded: LoadedExperiment, *, base_dir: Path | None = None) -> list[ResolvedSystem]:
-    """Every system the experiment names, validated; SpecError lists all problems.
+    """Every system the experiment names, validated; SpecError lists all problems."""
+    from chaos.systems import resolve_systems
 
-    The same as the engine's `resolve_systems`, without importing the engine (moto, boto3),
-    so pytest can collect experiments cheaply.
-    """
-    from chaos.systems import load_system, located
-
-    base = loaded.path.parent if base_dir is None else base_dir
-    resolved: list[ResolvedSystem] = []
-    problems: list[Diagnostic] = []
-    for ref in loaded.experiment.systems:
-        try:
-            resolved.append(load_system(ref, base))
-        except SpecError as error:
-            problems.extend(located(error, loaded.path, loaded.line).diagnostics)
-    if problems:
-        raise SpecError(problems)
-    return resolved
+    return resolve_systems(loaded, base_dir=base_dir)
 
 
 def system_named(

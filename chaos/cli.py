@@ -161,7 +161,7 @@ def _run_parallel(
 
 
 def _index_of(loaded: LoadedExperiment, system: ResolvedSystem) -> int:
-    from chaos.engine.runner import resolve_systems
+    from chaos.systems import resolve_systems
 
     names = [s.name for s in resolve_systems(loaded)]
     return names.index(system.name)
@@ -169,8 +169,8 @@ def _index_of(loaded: LoadedExperiment, system: ResolvedSystem) -> int:
 
 def _run_plan(args: argparse.Namespace) -> list[tuple[LoadedExperiment, ResolvedSystem]]:
     """Every (experiment, system) to run, validated before anything runs."""
-    from chaos.engine.runner import resolve_systems
     from chaos.spec.loader import load_paths
+    from chaos.systems import resolve_systems
 
     experiments = load_paths(args.paths)
     if args.experiment is not None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -27,6 +27,9 @@ from chaos.spec.experiment import SystemRef
 from chaos.spec.system import SystemDefinition
 from chaos.spec.types import YAML_CONTEXT
 from chaos.spec.yamlsource import Document, YamlProblem, parse_documents, read_text
+
+if TYPE_CHECKING:
+    from chaos.spec.loader import LoadedExperiment
 
 SYSTEMS: Registry[Path] = Registry("system", "chaos_arena.systems")
 
@@ -164,3 +167,24 @@ def located(error: SpecError, path: Path, line: int) -> SpecError:
             for d in error.diagnostics
         ]
     )
+
+
+def resolve_systems(
+    loaded: LoadedExperiment, *, base_dir: Path | None = None
+) -> list[ResolvedSystem]:
+    """Every system the experiment names, validated; SpecError lists all problems.
+
+    Relative system paths count from the experiment file's directory (or `base_dir`).
+    Importing this does not load the engine (moto, boto3): pytest collection uses it.
+    """
+    base = loaded.path.parent if base_dir is None else base_dir
+    resolved: list[ResolvedSystem] = []
+    problems: list[Diagnostic] = []
+    for ref in loaded.experiment.systems:
+        try:
+            resolved.append(load_system(ref, base))
+        except SpecError as error:
+            problems.extend(located(error, loaded.path, loaded.line).diagnostics)
+    if problems:
+        raise SpecError(problems)
+    return resolved

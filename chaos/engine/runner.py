@@ -17,10 +17,10 @@ from chaos.checks.judge import judge
 from chaos.checks.verdict import EXPECTED_VERDICT, RunVerdict, Verdict
 from chaos.engine.result import Progress, RunResult
 from chaos.engine.world import World
-from chaos.errors import ChaosError, InternalError, SetupError, SpecError
+from chaos.errors import ChaosError, InternalError, SetupError
 from chaos.spec.experiment import Expectation, Experiment
 from chaos.spec.loader import LoadedExperiment
-from chaos.systems import ResolvedSystem, load_system, located
+from chaos.systems import ResolvedSystem, resolve_systems
 
 
 @dataclass(frozen=True)
@@ -69,20 +69,6 @@ def reproduce_command(path: Path, experiment: str, system: str, seed: int) -> st
 def expected_verdict(experiment: Experiment, system: str) -> Verdict:
     """What the experiment expects of this system; `survives` unless it says otherwise."""
     return EXPECTED_VERDICT[experiment.expect.get(system, Expectation.SURVIVES)]
-
-
-def resolve_systems(loaded: LoadedExperiment) -> list[ResolvedSystem]:
-    """Every system the experiment names, validated; SpecError lists all problems."""
-    resolved: list[ResolvedSystem] = []
-    problems = []
-    for ref in loaded.experiment.systems:
-        try:
-            resolved.append(load_system(ref, loaded.path.parent))
-        except SpecError as error:
-            problems.extend(located(error, loaded.path, loaded.line).diagnostics)
-    if problems:
-        raise SpecError(problems)
-    return resolved
 
 
 def run_one(

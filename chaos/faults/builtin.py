@@ -30,6 +30,19 @@ from chaos.faults.registry import fault_type
 from chaos.spec.types import Fraction, Integer, PositiveDuration
 
 
+class DelayParams(ProbabilityParams):
+    delay: PositiveDuration
+    """How much later; a ramp scales it."""
+
+
+def drawn_delay(params: FaultParams, intensity: float, draw: random.Random) -> float | None:
+    """The delay of a delay fault for one occurrence, or None when this one is spared."""
+    assert isinstance(params, DelayParams)
+    if not hit(params.probability, 1.0, draw):
+        return None
+    return params.delay * intensity
+
+
 class LambdaErrorParams(ProbabilityParams):
     error_type: str = "InjectedError"
     """The errorType the failed invocation reports."""
@@ -53,7 +66,7 @@ class LambdaError(InvocationFault):
         return InvocationEffect(error=params.error_type, run_handler=not params.prevent_execution)
 
 
-class LambdaLatencyParams(ProbabilityParams):
+class LambdaLatencyParams(DelayParams):
     delay: PositiveDuration
     """Added before the handler starts (FIS aws:lambda:invocation-add-delay)."""
 
@@ -68,10 +81,8 @@ class LambdaLatency(InvocationFault):
     def on_invocation(
         self, params: FaultParams, intensity: float, draw: random.Random
     ) -> InvocationEffect | None:
-        assert isinstance(params, LambdaLatencyParams)
-        if not hit(params.probability, 1.0, draw):
-            return None
-        return InvocationEffect(delay=params.delay * intensity)
+        delay = drawn_delay(params, intensity, draw)
+        return None if delay is None else InvocationEffect(delay=delay)
 
 
 class LambdaThrottleParams(FaultParams):
@@ -223,10 +234,6 @@ class LambdaColdStart(InvocationFault):
         return InvocationEffect(cold_start=True)
 
 
-class DelayParams(ProbabilityParams):
-    delay: PositiveDuration
-
-
 @fault_type
 class DynamoLatency(AwsCallFault):
     name = "dynamodb.latency"
@@ -238,10 +245,8 @@ class DynamoLatency(AwsCallFault):
     def on_call(
         self, params: FaultParams, intensity: float, draw: random.Random, call: AwsCall
     ) -> CallEffect | None:
-        assert isinstance(params, DelayParams)
-        if not hit(params.probability, 1.0, draw):
-            return None
-        return CallEffect(delay=params.delay * intensity)
+        delay = drawn_delay(params, intensity, draw)
+        return None if delay is None else CallEffect(delay=delay)
 
 
 @fault_type
@@ -254,7 +259,5 @@ class SqsDelay(EnqueueFault):
     def on_enqueue(
         self, params: FaultParams, intensity: float, draw: random.Random
     ) -> CallEffect | None:
-        assert isinstance(params, DelayParams)
-        if not hit(params.probability, 1.0, draw):
-            return None
-        return CallEffect(delay=params.delay * intensity)
+        delay = drawn_delay(params, intensity, draw)
+        return None if delay is None else CallEffect(delay=delay)

@@ -14,6 +14,7 @@ import pytest
 
 from chaos.api import UnexpectedVerdict
 from chaos.pytest_plugin.settings import RUNS, SETTINGS, Settings
+from chaos.report.kinds import SHOWN_COUNTS
 
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
@@ -186,17 +187,7 @@ def record(item: pytest.Item, outcome: Outcome, summary: RunSummary) -> None:
         write_journal(outcome, journal)
 
 
-JUNIT_COUNTS = (
-    "sent",
-    "accepted",
-    "completed",
-    "lost",
-    "dead_lettered",
-    "duplicated",
-    "expired",
-    "pending",
-    "unexpected",
-)
+JUNIT_COUNTS = (*SHOWN_COUNTS, "unexpected")
 
 
 def junit_properties(summary: RunSummary) -> list[tuple[str, object]]:

@@ -31,3 +31,16 @@ def parse_kinds(values: Iterable[str]) -> frozenset[str]:
     if "none" in kinds and len(kinds) > 1:
         raise ValueError("report kind 'none' cannot be combined with others")
     return frozenset(kinds - {"none"})
+
+
+SHOWN_COUNTS = (
+    "sent",
+    "accepted",
+    "completed",
+    "lost",
+    "dead_lettered",
+    "duplicated",
+    "expired",
+    "pending",
+)
+"""The counts reports show for a run, in their order."""

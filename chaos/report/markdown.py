@@ -12,20 +12,11 @@ from pathlib import Path
 
 from chaos.report import charts
 from chaos.report.data import RunSummary
+from chaos.report.kinds import SHOWN_COUNTS as _COUNTS
 from chaos.report.scoreboard import expectation_line, standings
 
 STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 _ICONS = {"survived": "✅", "failed": "❌", "inconclusive": "⚠️", "error": "💥"}
-_COUNTS = (
-    "sent",
-    "accepted",
-    "completed",
-    "lost",
-    "dead_lettered",
-    "duplicated",
-    "expired",
-    "pending",
-)
 _HEAD = (
     "| experiment | system | verdict | sent | accepted | completed | lost | dead-lettered "
     "| duplicated | expired | pending | client success | p99 | DB throttles | reason |"

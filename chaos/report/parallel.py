@@ -31,10 +31,11 @@ class Job:
 
 
 def _work(job: Job) -> dict[str, Any]:
-    from chaos.engine.runner import resolve_systems, run_one
+    from chaos.engine.runner import run_one
     from chaos.report.data import summarize
     from chaos.report.journal import write_journal
     from chaos.spec.loader import load_file
+    from chaos.systems import resolve_systems
 
     try:
         loaded = next(e for e in load_file(job.path) if e.experiment.experiment == job.experiment)
