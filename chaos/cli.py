@@ -426,6 +426,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("chaos-arena: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`chaos-arena list | head`): stop quietly, as Unix tools do.
+        # Point stdout at devnull so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

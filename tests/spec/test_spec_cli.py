@@ -188,3 +188,19 @@ def test_new_refuses_names_that_cannot_name_an_experiment(
     assert main(["new", name, "--dir", str(tmp_path)]) == 2
     assert "cannot name an experiment" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """`chaos-arena schema | head -1`: no BrokenPipeError traceback, exit 0."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        f"{sys.executable} -m chaos schema | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr
+    assert done.stdout == '{\n  "$sche'
