@@ -28,7 +28,7 @@ import simpy
 from chaos.faults.base import ConcurrencyFault, InvocationEffect, InvocationFault
 from chaos.faults.schedule import FaultSchedule
 from chaos.ledger import InvocationEnded, Invoked, Ledger, Throttled
-from chaos.sim import drive
+from chaos.sim import FiberPool, drive
 from chaos.sim.bucket import TokenBucket
 from chaos.spec.system import AccountDef, FunctionDef
 
@@ -130,6 +130,7 @@ class LambdaService:
         self.functions: dict[str, Function] = {}
         self._unreserved_in_use = 0
         self._ids = itertools.count(1)
+        self._fibers = FiberPool()
 
     def add(self, name: str, definition: FunctionDef, new_handler: Callable[[], Handler]) -> None:
         rate = self.account.scale_per_10s / 10
@@ -150,6 +151,10 @@ class LambdaService:
             cut = fault.concurrency_limit(scheduled.params, scheduled.intensity(self.env.now))
             limit = cut if limit is None else min(limit, cut)
         return self.account.concurrency if limit is None else limit
+
+    def close(self) -> None:
+        """Release what the service holds between invocations (its idle fibers)."""
+        self._fibers.close()
 
     def invoke(
         self, name: str, event: Any, request_ids: Sequence[str]
@@ -253,7 +258,7 @@ class LambdaService:
         context = LambdaContext(env, function.name, function.definition, _uuid(self.draw), deadline)
         invocation = Invocation(invocation_id, function.name, request_ids, self.draw)
         outcome = yield from drive(
-            env, handler, (event, context), context=invocation, deadline=deadline
+            env, handler, (event, context), context=invocation, deadline=deadline, pool=self._fibers
         )
         if outcome.timed_out:
             return _timed_out(function.definition.timeout)

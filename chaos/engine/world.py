@@ -174,7 +174,10 @@ class World:
                 self.env.process(client.run(self._arrivals()))
                 self._schedule_fault_windows()
                 self.env.process(self._sampler(lambdas))
-                self.env.run(until=duration)
+                try:
+                    self.env.run(until=duration)
+                finally:
+                    lambdas.close()  # invocations still running at the end stop here
             final = self._final_state(account)
         return RunResult(
             self.experiment,

@@ -92,3 +92,18 @@ def fail(event: dict[str, Any], context: Any) -> Any:
 def answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answers with the status the request body asks for (a handled error passes through)."""
     return {"statusCode": int(json.loads(event["body"]).get("status", 200)), "body": "{}"}
+
+
+def sleep_past_the_end(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Still asleep when the run ends; records whether its cleanup ran and could call AWS."""
+    try:
+        time.sleep(3600)
+    finally:
+        probes.SEEN.append("cleanup")
+        try:
+            _put("after-the-end", "after-the-end")
+            probes.SEEN.append("wrote after the end")
+        except BaseException:
+            probes.SEEN.append("call refused")
+            raise
+    return {"statusCode": 200, "body": "{}"}

@@ -4,12 +4,13 @@ timeout persist", aws-semantics.md 1.5)."""
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 import pytest
 import simpy
 
-from chaos.sim import Killed, current_fiber, drive, virtual_sleep
+from chaos.sim import FiberPool, Killed, current_fiber, drive, virtual_sleep
 
 
 def _drive(env: simpy.Environment, fn: Any, *, deadline: float) -> simpy.Process:
@@ -115,3 +116,40 @@ def test_sys_exit_in_handler_code_is_the_fibers_error_not_the_runs(sleep_first: 
     process = _drive(env, leave, deadline=10.0)
     env.run()
     assert isinstance(process.value.error, SystemExit)
+
+
+def test_a_pool_reuses_a_fiber_and_each_job_starts_with_an_empty_context() -> None:
+    """Invocations share pooled greenlets for speed, but nothing may leak between them:
+    a fresh greenlet starts in an empty contextvars context, so a reused one must too."""
+    env = simpy.Environment()
+    pool = FiberPool()
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+    seen: list[tuple[int, str]] = []
+
+    def job() -> None:
+        fiber = current_fiber()
+        seen.append((id(fiber), var.get()))
+        var.set("set by an earlier job")
+        virtual_sleep(1.0)
+
+    for _ in range(3):
+        env.process(drive(env, job, (), context="ctx", deadline=10.0, pool=pool))
+        env.run()
+    assert [value for _, value in seen] == ["unset"] * 3
+    assert len({fiber for fiber, _ in seen}) == 1, "one fiber served all three jobs"
+
+
+def test_a_killed_fiber_is_never_reused() -> None:
+    env = simpy.Environment()
+    pool = FiberPool()
+    fibers: list[Any] = []
+
+    def job(sleep: float) -> None:
+        fibers.append(current_fiber())
+        virtual_sleep(sleep)
+
+    env.process(drive(env, job, (100.0,), context="ctx", deadline=1.0, pool=pool))
+    env.run()
+    env.process(drive(env, job, (0.5,), context="ctx", deadline=10.0, pool=pool))
+    env.run()
+    assert fibers[0].dead and fibers[1] is not fibers[0]
