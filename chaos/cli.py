@@ -268,7 +268,7 @@ def add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def command_validate(args: argparse.Namespace) -> int:
     """Every problem of every file, compiler style; exit 0 when all are valid, 2 otherwise."""
-    from chaos.spec.loader import experiment_files, load_file
+    from chaos.spec.loader import ExperimentNames, experiment_files, load_file
     from chaos.spec.resolve import SystemResolver
 
     files = experiment_files(args.paths)
@@ -279,11 +279,16 @@ def command_validate(args: argparse.Namespace) -> int:
     resolver = SystemResolver(import_handlers=args.import_handlers)
     count = 0
     errors: list[SpecError] = []
+    names = ExperimentNames()
     for path in files:
         try:
-            count += len(load_file(path, resolver=resolver))
+            experiments = load_file(path, resolver=resolver)
         except SpecError as error:
             errors.append(error)
+            continue
+        count += len(experiments)
+        if clashes := names.clashes(experiments):
+            errors.append(SpecError(clashes))
     problems = list(dict.fromkeys(d for error in errors for d in error.diagnostics))
     if not problems:
         verb = "is" if count == 1 else "are"

@@ -109,6 +109,16 @@ class InvocationEnded(NamedTuple):
     """Partial batch response: the message ids the function reported as failed."""
 
 
+class BatchFailed(NamedTuple):
+    """The event source mapping counted an invocation that returned as a failure of the whole
+    batch (an invalid partial batch response): every message stays, to be retried."""
+
+    t: float
+    function: str
+    request_ids: tuple[str, ...]
+    reason: str
+
+
 class AwsCalled(NamedTuple):
     """One HTTP-level AWS call from a handler (each SDK retry is its own record)."""
 
@@ -153,6 +163,7 @@ Record = (
     | Throttled
     | Invoked
     | InvocationEnded
+    | BatchFailed
     | AwsCalled
     | Notified
     | FaultWindow
@@ -169,6 +180,7 @@ RECORD_TYPES: tuple[type[Any], ...] = (
     Throttled,
     Invoked,
     InvocationEnded,
+    BatchFailed,
     AwsCalled,
     Notified,
     FaultWindow,

@@ -27,12 +27,14 @@ from chaos.aws.lambda_runtime import InvocationResult, LambdaService
 from chaos.aws.sqs import Delivery, Queue
 from chaos.faults.base import DeliveryFault
 from chaos.faults.schedule import FaultSchedule
+from chaos.ledger import BatchFailed, Ledger
 from chaos.sim.clock import EPOCH
 from chaos.spec.system import ConsumerDef
 
 _THROTTLE_RETRY_FIRST = 1.0
 _THROTTLE_RETRY_MAX = 30.0
 _SCALE_TICK = 1.0
+INVALID_REPORT = "invalid partial batch response (batchItemFailures)"
 
 
 class EventSourceMapping:
@@ -45,8 +47,10 @@ class EventSourceMapping:
         faults: FaultSchedule,
         queue_arn: str,
         draw: random.Random,
+        ledger: Ledger,
     ) -> None:
         self.env = env
+        self.ledger = ledger
         self.queue = queue
         self.lambdas = lambdas
         self.definition = definition
@@ -129,6 +133,11 @@ class EventSourceMapping:
             return
         failed = self._failed_items(result, deliveries)
         if failed is None:
+            self.ledger.append(
+                BatchFailed(
+                    self.env.now, self.definition.function, tuple(request_ids), INVALID_REPORT
+                )
+            )
             self._back_off()
             return
         for delivery in deliveries:

@@ -4,8 +4,8 @@ From the ledger and the final state read back from moto, each request gets its f
 each acknowledged request exactly one terminal category: completed (its effect is in the
 table), dead-lettered, pending (still queued at the end) or lost. Duplicated (effect applied
 more than once), recovered (the client saw an error but the effect committed: the sync 504
-phantom success), expired (SQS retention ran out) and unexpected (an effect nobody asked
-for) are counted alongside. Pure functions; see ../shared/DESIGN.md section 7.
+phantom success), expired (SQS retention dropped it before it completed) and unexpected (an
+effect nobody asked for) are counted alongside. Pure functions; see ../shared/DESIGN.md section 7.
 """
 
 from __future__ import annotations
@@ -81,6 +81,13 @@ class RequestFacts:
         return Terminal.LOST
 
     @property
+    def silently_expired(self) -> bool:
+        """SQS retention dropped its message before its effect was written: a silent loss.
+        (A message can also expire after its effect committed, when the consumer never
+        deleted it; that request completed and is not counted.)"""
+        return self.expired_at is not None and not self.completed
+
+    @property
     def recovered(self) -> bool:
         """Never acknowledged, yet its effect committed (the client must think it failed)."""
         return not self.acknowledged and self.completed
@@ -118,7 +125,7 @@ class Accounting:
             "dead_lettered": terminal.count(Terminal.DEAD_LETTERED),
             "pending": terminal.count(Terminal.PENDING),
             "duplicated": sum(f.effects > 1 for f in facts),
-            "expired": sum(f.expired_at is not None for f in facts),
+            "expired": sum(f.silently_expired for f in facts),
             "recovered": sum(f.recovered for f in facts),
             "unexpected": self.unexpected,
             "poison": sum(f.poison for f in facts),

@@ -10,6 +10,7 @@ from chaos.checks.accounting import RequestFacts
 from chaos.checks.evidence import Evidence
 from chaos.ledger import (
     AwsCalled,
+    BatchFailed,
     InvocationEnded,
     Received,
     Record,
@@ -111,6 +112,9 @@ def _consumer_failure(history: list[Record]) -> tuple[str, float] | None:
                 else _function_failure(history, before=record.t)
             )
             reasons[phrase] += 1
+            last_at = record.t
+        elif isinstance(record, BatchFailed):
+            reasons[f"{record.reason}: the whole batch was retried"] += 1
             last_at = record.t
         elif isinstance(record, InvocationEnded) and message_ids & set(record.reported_failures):
             reasons[_item_failure(history, record.invocation_id)] += 1

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from chaos.ledger import (
     AwsCalled,
+    BatchFailed,
     DeadLettered,
     Deleted,
     DeleteMissed,
@@ -76,6 +77,8 @@ def _what(record: Record) -> str:
             return f"{function} invoked ({invocation_id}{', cold start' if cold else ''})"
         case InvocationEnded(invocation_id=invocation_id, outcome=outcome, detail=detail):
             return f"{invocation_id} ended: {outcome}" + (f" ({detail})" if detail else "")
+        case BatchFailed(function=function, reason=reason):
+            return f"{function}'s batch counted as failed: {reason}; every message stays"
         case AwsCalled(
             service=service, operation=operation, target=target, outcome=outcome, injected=injected
         ):

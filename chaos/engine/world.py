@@ -219,7 +219,7 @@ class World:
         assert consumer is not None
         arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue.name}"
         EventSourceMapping(
-            self.env, queue, lambdas, consumer, self.faults, arn, self.streams("esm")
+            self.env, queue, lambdas, consumer, self.faults, arn, self.streams("esm"), self.ledger
         ).start()
         return QueueDoor(api, queue, connections, self.env)
 

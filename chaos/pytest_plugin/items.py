@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from chaos.api import UnexpectedVerdict
-from chaos.pytest_plugin.settings import RUNS, SETTINGS, Settings
+from chaos.pytest_plugin.settings import EXPERIMENT_NAMES, RUNS, SETTINGS, Settings
 from chaos.report.kinds import SHOWN_COUNTS
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class ChaosFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         from chaos.api import systems_of
         from chaos.errors import SpecError
-        from chaos.spec.loader import LoadedExperiment, load_file
+        from chaos.spec.loader import ExperimentNames, load_file
 
         settings = self.config.stash[SETTINGS]
         shown = settings.shown(self.path)
@@ -53,15 +53,18 @@ class ChaosFile(pytest.File):
                 self, name=INVALID_ITEM, error=_relocated(error, settings)
             )
             return
+        names = self.config.stash.setdefault(EXPERIMENT_NAMES, ExperimentNames())
         for loaded in experiments:
+            display = replace(loaded, path=shown)
             try:
                 systems = systems_of(loaded)
+                if clashes := names.clashes([display]):
+                    raise SpecError(clashes)
             except SpecError as error:
                 yield InvalidExperiment.from_parent(
                     self, name=loaded.experiment.experiment, error=_relocated(error, settings)
                 )
                 continue
-            display = LoadedExperiment(loaded.experiment, shown, loaded.line)
             for system in systems:
                 yield ChaosItem.from_parent(
                     self,
@@ -134,9 +137,15 @@ class InvalidExperiment(pytest.Item):
     """The error item of an experiment (or file) that cannot be loaded: its diagnostics."""
 
     def __init__(self, *, error: SpecError, **kwargs: Any) -> None:
+        from chaos.systems import system_registry
+
         super().__init__(**kwargs)
         self.error = error
         self.add_marker(pytest.mark.chaos)
+        # Which systems the broken experiment meant is unknown: it answers to every
+        # registered one, so `-m "chaos(system='eda')"` still shows that it is broken.
+        for system in system_registry().names():
+            self.add_marker(pytest.mark.chaos(system=system))
 
     @property
     def line(self) -> int:

@@ -14,10 +14,13 @@ import pytest
 
 if TYPE_CHECKING:
     from chaos.report.data import RunSummary
+    from chaos.spec.loader import ExperimentNames
 
 SETTINGS = pytest.StashKey["Settings"]()
 RUNS = pytest.StashKey[list["RunSummary"]]()
 """Per item: the runs it made (its experiment, or `chaos_run` calls), for reports."""
+EXPERIMENT_NAMES: pytest.StashKey[ExperimentNames] = pytest.StashKey()
+"""Experiment names collected so far: a second file may not reuse one (see ExperimentNames)."""
 
 
 def add_options(parser: pytest.Parser) -> None:

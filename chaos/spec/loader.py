@@ -35,6 +35,7 @@ class LoadedExperiment:
     experiment: Experiment
     path: Path
     line: int
+    column: int = 1
 
 
 def experiment_files(paths: Iterable[Path]) -> list[Path]:
@@ -101,8 +102,8 @@ def load_text(
         experiment, found = _load_one(document, prefix, data, base_dir, resolver)
         problems.extend(found)
         if experiment is not None:
-            line = document.locate(prefix)[0]
-            loaded.append(LoadedExperiment(experiment, source or Path(shown), line))
+            line, column, _ = document.locate(prefix)
+            loaded.append(LoadedExperiment(experiment, source or Path(shown), line, column))
     problems.extend(_duplicate_names(entries))
     if problems:
         raise SpecError(_unique(problems))
@@ -197,16 +198,52 @@ def _unique(problems: list[Diagnostic]) -> list[Diagnostic]:
     return list(dict.fromkeys(problems))
 
 
+class ExperimentNames:
+    """The experiment names of one run, across its files.
+
+    Journals (`<experiment>.<system>.json`), report rows and `--experiment` address an
+    experiment by name, so a second file reusing a name would overwrite the first one's
+    journal; it is reported against the later file instead.
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, LoadedExperiment] = {}
+
+    def clashes(self, experiments: Iterable[LoadedExperiment]) -> list[Diagnostic]:
+        problems = []
+        for loaded in experiments:
+            name = loaded.experiment.experiment
+            first = self._first.setdefault(name, loaded)
+            if first.path != loaded.path:
+                problems.append(
+                    Diagnostic(
+                        str(loaded.path),
+                        loaded.line,
+                        loaded.column,
+                        f"experiment name {name!r} is also used in {first.path}:{first.line}",
+                        "experiment",
+                        name,
+                        "names must be unique across the files of a run: journals and "
+                        "report rows are named after the experiment",
+                    )
+                )
+        return problems
+
+
 def load_paths(paths: Iterable[Path], *, import_handlers: bool = False) -> list[LoadedExperiment]:
     """Every experiment under `paths`; raises one SpecError with the problems of all files."""
     loaded: list[LoadedExperiment] = []
     problems: list[Diagnostic] = []
     resolver = SystemResolver(import_handlers=import_handlers)
+    names = ExperimentNames()
     for path in experiment_files(paths):
         try:
-            loaded.extend(load_file(path, resolver=resolver))
+            experiments = load_file(path, resolver=resolver)
         except SpecError as error:
             problems.extend(error.diagnostics)
+            continue
+        problems.extend(names.clashes(experiments))
+        loaded.extend(experiments)
     if problems:
         raise SpecError(_unique(problems))
     return loaded

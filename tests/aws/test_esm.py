@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 import simpy
 
-from chaos.aws.esm import EventSourceMapping
+from chaos.aws.esm import INVALID_REPORT, EventSourceMapping
 from chaos.aws.lambda_runtime import LambdaService
 from chaos.aws.sqs import Queue
 from chaos.ledger import (
+    BatchFailed,
     DeadLettered,
     Deleted,
     InvocationEnded,
@@ -78,6 +79,7 @@ class Consumer:
             no_faults(),
             "arn:aws:sqs:us-east-1:123456789012:q",
             draw=random.Random(1),
+            ledger=self.ledger,
         )
         self.mapping.start()
 
@@ -318,6 +320,8 @@ def test_a_malformed_partial_response_fails_the_whole_batch(failures: Any) -> No
     consumer.run(until=45)
     assert list(consumer.ledger.of(Deleted)) == []
     assert consumer.batches == [["a", "b"], ["a", "b"]]
+    failed = list(consumer.ledger.of(BatchFailed))  # so findings can say why it came back
+    assert [(f.request_ids, f.reason) for f in failed] == [(("a", "b"), INVALID_REPORT)] * 2
 
 
 @pytest.mark.parametrize(

@@ -95,6 +95,27 @@ def test_an_invalid_file_is_one_error_item_not_a_collection_error(
     assert result.ret == pytest.ExitCode.OK
 
 
+def test_a_name_another_file_already_uses_is_an_error_item(pytester: pytest.Pytester) -> None:
+    """Two files may not share an experiment name (their journals would collide): the later
+    file's experiment becomes an error item; the rest of the session runs."""
+    pytester.makefile(".chaos.yaml", a=CALM, b=CALM)
+    result = pytester.runpytest("--collect-only", "-q")
+    assert collected(result) == ["a.chaos.yaml::calm[eda]", "b.chaos.yaml::calm"]
+    result = pytester.runpytest("-q")
+    result.stdout.fnmatch_lines(["*experiment name 'calm' is also used in a.chaos.yaml:*"])
+    result.assert_outcomes(passed=1, errors=1)
+
+
+def test_a_broken_file_shows_under_a_system_filter(pytester: pytest.Pytester) -> None:
+    """Filtering by system must not hide that a file is broken: its error item answers to
+    every registered system."""
+    pytester.makefile(".chaos.yaml", broken=INVALID, good=CALM)
+    result = pytester.runpytest("--collect-only", "-q", "-m", "chaos(system='eda')")
+    assert collected(result) == ["broken.chaos.yaml::validate", "good.chaos.yaml::calm[eda]"]
+    result = pytester.runpytest("--collect-only", "-q", "-m", "chaos(system='sync')")
+    assert collected(result) == ["broken.chaos.yaml::validate"]
+
+
 def test_the_report_header_prints_the_seed(pytester: pytest.Pytester) -> None:
     pytester.makefile(".chaos.yaml", a=CALM)
     default = pytester.runpytest("--collect-only")

@@ -204,3 +204,21 @@ def test_a_closed_pipe_ends_quietly() -> None:
     )
     assert "Traceback" not in done.stderr
     assert done.stdout == '{\n  "$sche'
+
+
+def test_two_files_may_not_share_an_experiment_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Journals are `<experiment>.<system>.json`: a second file reusing a name would overwrite
+    the first one's journal, so validate and run both reject it, against the later file."""
+    text = "experiment: calm\nduration: 1m\nworkload: {steady: {rate: 1/s}}\n"
+    (tmp_path / "a.chaos.yaml").write_text(text)
+    (tmp_path / "b.chaos.yaml").write_text("# the same name again\n" + text)
+    assert main(["validate", str(tmp_path)]) == 2
+    (found,) = _diagnostics(capsys.readouterr().out)
+    assert (Path(found["path"]).name, int(found["line"])) == ("b.chaos.yaml", 2)
+    assert found["message"] == (
+        f"experiment name 'calm' is also used in {tmp_path / 'a.chaos.yaml'}:1"
+    )
+    assert main(["run", str(tmp_path), "--journal", str(tmp_path / "journals")]) == 2
+    assert not (tmp_path / "journals").exists()
