@@ -20,17 +20,14 @@ from chaos.aws.interceptor import error_response
 from chaos.aws.lambda_runtime import Invocation
 from chaos.aws.websocket import Connections
 from chaos.faults.base import AwsCall, AwsCallFault, CallEffect
+from chaos.faults.builtin import THROTTLES
 from chaos.faults.schedule import FaultSchedule
 from chaos.ledger import AwsCalled, Ledger, Notified
 from chaos.sim.fibers import virtual_sleep
 from chaos.spec.system import SystemDefinition
 
 _GONE = (410, "GoneException", "The connection with the provided id no longer exists")
-_PTEE = CallEffect(
-    error_status=400,
-    error_code="ProvisionedThroughputExceededException",
-    error_message="The level of configured provisioned throughput for the table was exceeded.",
-)
+_CAPACITY_THROTTLE = THROTTLES["ProvisionedThroughputExceededException"]
 
 
 class Router:
@@ -108,7 +105,7 @@ class Router:
                 and operation in WRITE_OPERATIONS
                 and not capacity.admit_write(self.env.now, write_units(operation, body))
             ):
-                effect = _PTEE
+                effect = _CAPACITY_THROTTLE
         if effect is not None and effect.error_status is not None:
             self._record(
                 invocation, request_id, "dynamodb", operation, table, effect.error_code, True

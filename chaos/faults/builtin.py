@@ -104,9 +104,14 @@ class LambdaThrottle(ConcurrencyFault):
 
 class DynamoThrottleParams(FaultParams):
     probability: Fraction | None = None
-    """Share of calls rejected with ProvisionedThroughputExceededException."""
+    """Share of calls rejected as throttled (HTTP 400 with `code`)."""
     capacity: Integer | None = Field(None, ge=0)
     """Write capacity units per second the table has during the window."""
+    code: Literal[
+        "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"
+    ] = "ProvisionedThroughputExceededException"
+    """Error code of the `probability` throttles. AWS documents the first for provisioned
+    tables; on-demand throttles may carry any of the three, all retried by the SDKs."""
 
     @model_validator(mode="after")
     def _one_of(self) -> DynamoThrottleParams:
@@ -115,12 +120,27 @@ class DynamoThrottleParams(FaultParams):
         return self
 
 
-_PTEE = CallEffect(
-    error_status=400,
-    error_code="ProvisionedThroughputExceededException",
-    error_message="The level of configured provisioned throughput for the table was exceeded. "
-    "Consider increasing your provisioning level with the UpdateTable API.",
-)
+THROTTLES = {
+    # DynamoDB's throttling errors, all HTTP 400 and retried by the SDKs (aws-semantics.md
+    # 5.4). The capacity model answers with the first, as provisioned tables do.
+    "ProvisionedThroughputExceededException": CallEffect(
+        error_status=400,
+        error_code="ProvisionedThroughputExceededException",
+        error_message="The level of configured provisioned throughput for the table was "
+        "exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+    ),
+    "ThrottlingException": CallEffect(
+        error_status=400,
+        error_code="ThrottlingException",
+        error_message="Rate of requests exceeds the allowed throughput.",
+    ),
+    "RequestLimitExceeded": CallEffect(
+        error_status=400,
+        error_code="RequestLimitExceeded",
+        error_message="Throughput exceeds the current throughput limit for your account. "
+        "Please contact AWS Support at https://aws.amazon.com/support request a limit increase",
+    ),
+}
 
 
 @fault_type
@@ -137,7 +157,7 @@ class DynamoThrottle(AwsCallFault, CapacityFault):
         assert isinstance(params, DynamoThrottleParams)
         if params.probability is None or not hit(params.probability, intensity, draw):
             return None
-        return _PTEE
+        return THROTTLES[params.code]
 
     def write_capacity(self, params: FaultParams, intensity: float) -> float | None:
         assert isinstance(params, DynamoThrottleParams)

@@ -78,6 +78,22 @@ def test_a_throttle_is_retried_by_the_installed_sdk_then_fails_the_request() -> 
     assert result.final.effects == {}, "a throttled write is not applied"
 
 
+@pytest.mark.parametrize("code", ["ThrottlingException", "RequestLimitExceeded"])
+def test_an_on_demand_throttle_code_is_retried_like_the_provisioned_one(code: str) -> None:
+    """On-demand throttles may come as ThrottlingException or RequestLimitExceeded (HTTP 400,
+    retryable): `code` picks it, and the installed SDK retries it as it does PTEE. Source:
+    aws-semantics.md 5.4 "Model PTEE for provisioned and hot-partition throttles, and make the
+    code a parameter for on-demand"."""
+    result = one_request(
+        sync_system("put_order", table=INSTANT_DB),
+        f"[{{dynamodb.throttle: {{probability: 100%, code: {code}}}}}]",
+    )
+    attempts = installed_sdk_attempts(400, code)
+    assert attempts == installed_sdk_attempts(400, PTEE) > 1
+    assert [c.outcome for c in puts(result)] == [code] * attempts
+    assert statuses(result) == [502]
+
+
 def test_legacy_mode_backoff_sleeps_in_virtual_time() -> None:
     """In legacy mode botocore makes 10 DynamoDB attempts, sleeping 50 ms x 2^n between them
     (25.55 s in all); those sleeps pass in virtual time and count against the Lambda timeout.
