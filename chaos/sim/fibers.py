@@ -112,12 +112,10 @@ class FiberPool:
         self._busy: set[Fiber] = set()
 
     def take(self, context: Any) -> Fiber:
-        current = getcurrent()
-        while self._idle:
+        if self._idle:
             fiber = self._idle.pop()
-            if fiber.parent is current:  # only the greenlet that made it may drive it
-                fiber.gr_context = None
-                break
+            fiber.gr_context = None
+            fiber.parent = getcurrent()  # a job ends by switching to whoever drives it now
         else:
             fiber = Fiber(_serve)
         fiber.context = context

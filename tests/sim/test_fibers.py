@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import simpy
+from greenlet import greenlet
 
 from chaos.sim import FiberPool, Killed, current_fiber, drive, virtual_sleep
 
@@ -153,3 +154,25 @@ def test_a_killed_fiber_is_never_reused() -> None:
     env.process(drive(env, job, (0.5,), context="ctx", deadline=10.0, pool=pool))
     env.run()
     assert fibers[0].dead and fibers[1] is not fibers[0]
+
+
+def test_a_pooled_fiber_answers_whoever_drives_it_now() -> None:
+    """A world may be run from inside another greenlet (a gevent-based test runner, say):
+    a reused fiber must hand its result to the greenlet driving it now, not the one that
+    made it."""
+    env = simpy.Environment()
+    pool = FiberPool()
+    fibers: list[Any] = []
+
+    def job() -> str:
+        fibers.append(current_fiber())
+        return "done"
+
+    def run_one() -> Any:
+        process = env.process(drive(env, job, (), context=None, deadline=10.0, pool=pool))
+        env.run()
+        return process.value.value
+
+    assert run_one() == "done"
+    assert greenlet(run_one).switch() == "done"
+    assert fibers[0] is fibers[1], "the second job reused the first one's fiber"
