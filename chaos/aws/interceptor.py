@@ -11,6 +11,7 @@ outside fibers (setup, the final read-back) go straight to moto.
 
 from __future__ import annotations
 
+import functools
 from io import BytesIO
 from typing import Any, Protocol
 
@@ -66,7 +67,7 @@ def _routed(moto_call: Any) -> Any:
         if fiber.killed:
             raise Killed
         router = _routers[-1]
-        _, service, operation = event_name.split(".", 2)
+        service, operation = _service_and_operation(event_name)
         injected = router.before_send(service, operation, request, fiber.context)
         if injected is not None:
             return injected
@@ -76,6 +77,14 @@ def _routed(moto_call: Any) -> Any:
 
     __call__.chaos_routed = True  # type: ignore[attr-defined]
     return __call__
+
+
+@functools.cache
+def _service_and_operation(event_name: str) -> tuple[str, str]:
+    """`before-send.dynamodb.PutItem` -> ("dynamodb", "PutItem"), made once per event name:
+    the ledger keeps these strings for every call, so they should be shared, not copies."""
+    _, service, operation = event_name.split(".", 2)
+    return service, operation
 
 
 def install() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from typing import Any
 from urllib.parse import unquote
 
@@ -248,13 +249,14 @@ def _json(request: AWSPreparedRequest) -> dict[str, Any]:
 
 
 def _table_of(body: dict[str, Any]) -> str:
+    # Interned: every call's ledger record keeps the name; one shared string, not a copy each.
     table = body.get("TableName")
     if isinstance(table, str):
-        return table
+        return sys.intern(table)
     for key in ("RequestItems",):
         tables = body.get(key)
         if isinstance(tables, dict) and tables:
-            return str(next(iter(tables)))
+            return sys.intern(str(next(iter(tables))))
     return ""
 
 
