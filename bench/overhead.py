@@ -24,6 +24,7 @@ import resource
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,22 @@ def timed_run(experiment: Any, system: Any) -> tuple[float, Any]:
     return wall_clock() - started, result
 
 
-def measure(requests: int, system_name: str, repeat: int) -> dict[str, float]:
+@dataclass
+class Figures:
+    requests: int
+    wall: float
+    simulated: float
+    calls: int
+    floor: float
+    breakdown: tuple[Breakdown, float] | None
+    """The parts of one more, instrumented run, and that run's wall time (when asked for)."""
+
+    @property
+    def ratio(self) -> float:
+        return self.wall / self.floor
+
+
+def measure(requests: int, system_name: str, repeat: int, *, explain: bool = False) -> Figures:
     """The best of `repeat` runs and of `repeat` replays (as `timeit` does: the minimum is
     the figure least disturbed by the rest of the machine)."""
     experiment = burst(requests, system_name)
@@ -193,33 +209,30 @@ def measure(requests: int, system_name: str, repeat: int) -> dict[str, float]:
     # The same seed makes the same calls, unrecorded.
     wall, result = min((timed_run(experiment, system) for _ in range(repeat)), key=lambda r: r[0])
     floor = min(replay(calls) for _ in range(repeat))
-    parts, instrumented = breakdown(experiment, system)
-    return {
-        "parts": parts,  # type: ignore[dict-item]
-        "instrumented": instrumented,
-        "requests": requests,
-        "wall": wall,
-        "simulated": result.simulated_seconds,
-        "calls": len(calls),
-        "floor": floor,
-        "ratio": wall / floor,
-    }
-
-
-def show(system: str, m: dict[str, float]) -> None:
-    print(
-        f"{system:>5}  {m['requests']:>7,.0f} requests  wall {m['wall']:7.2f}s  "
-        f"simulated {m['simulated']:6.0f}s ({m['simulated'] / m['wall']:6.1f}x real time)  "
-        f"{m['requests'] / m['wall']:7.0f} req/s  AWS calls {m['calls']:>7,.0f}  "
-        f"floor {m['floor']:7.2f}s  ratio {m['ratio']:.3f}  "
-        f"{m['wall'] / m['requests'] * 1000:.3f} ms/request"
+    return Figures(
+        requests,
+        wall,
+        result.simulated_seconds,
+        len(calls),
+        floor,
+        breakdown(experiment, system) if explain else None,
     )
 
 
-def show_breakdown(m: dict[str, Any]) -> None:
-    parts: Breakdown = m["parts"]
+def show(system: str, m: Figures) -> None:
+    print(
+        f"{system:>5}  {m.requests:>7,} requests  wall {m.wall:7.2f}s  "
+        f"simulated {m.simulated:6.0f}s ({m.simulated / m.wall:6.1f}x real time)  "
+        f"{m.requests / m.wall:7.0f} req/s  AWS calls {m.calls:>7,}  "
+        f"floor {m.floor:7.2f}s  ratio {m.ratio:.3f}  "
+        f"{m.wall / m.requests * 1000:.3f} ms/request"
+    )
+
+
+def show_breakdown(m: Figures) -> None:
+    assert m.breakdown is not None
+    parts, wall = m.breakdown
     seconds = dict(parts.seconds)
-    wall = m["instrumented"]
     # Calls happen inside handlers, and the router inside calls: report each part alone.
     handler_code = seconds["handlers"] - seconds["calls"]
     calls = seconds["calls"] - seconds["router"]
@@ -229,8 +242,8 @@ def show_breakdown(m: dict[str, Any]) -> None:
         (
             "AWS calls",
             calls,
-            f"{calls / m['calls'] * 1000:.3f} ms a call here, "
-            f"{m['floor'] / m['calls'] * 1000:.3f} ms replayed alone",
+            f"{calls / m.calls * 1000:.3f} ms a call here, "
+            f"{m.floor / m.calls * 1000:.3f} ms replayed alone",
         ),
         (
             "execution environments",
@@ -248,17 +261,24 @@ def show_breakdown(m: dict[str, Any]) -> None:
     print(f"         engine + router = {own / calls:.1%} of the AWS calls as timed in this run")
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the 2,000-request burst")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs and replays per figure; the best counts"
+        "--repeat", type=_positive, default=3, help="runs and replays per figure; the best counts"
     )
     args = parser.parse_args()
     os.chdir(Path(__file__).resolve().parent.parent)
     print("2,000-request burst (ratio = run wall time / the same AWS calls made directly)")
     for system in ("sync", "eda"):
-        figures = measure(2_000, system, args.repeat)
+        figures = measure(2_000, system, args.repeat, explain=True)
         show(system, figures)
         show_breakdown(figures)
     if args.quick:

@@ -139,8 +139,7 @@ class MotoAccount:
         counts: Counter[str] = Counter()
         anonymous = 0
         for item in _stored_items(dynamodb_backends[ACCOUNT_ID][REGION].get_table(table)):
-            value = item.attrs.get(attribute)
-            request_id = _scalar({value.type: value.value} if value is not None else None)
+            request_id = _request_id(item.attrs.get(attribute))
             if request_id is None:
                 anonymous += 1
             else:
@@ -159,8 +158,8 @@ def _stored_items(moto_table: Any) -> Iterator[Any]:
         yield from moto_table.items.values()
 
 
-def _scalar(value: Any) -> str | None:
-    if not isinstance(value, dict) or len(value) != 1:
+def _request_id(value: Any) -> str | None:
+    """The request id a moto attribute value (a DynamoType) carries: a string or number."""
+    if value is None or value.type not in ("S", "N"):
         return None
-    ((kind, raw),) = value.items()
-    return str(raw) if kind in ("S", "N") else None
+    return str(value.value)

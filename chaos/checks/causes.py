@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from chaos.checks.accounting import RequestFacts
 from chaos.checks.evidence import Evidence
+from chaos.faults.builtin import THROTTLES
 from chaos.ledger import (
     AwsCalled,
     BatchFailed,
@@ -19,13 +20,8 @@ from chaos.ledger import (
     Throttled,
 )
 
-THROTTLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-    }
-)
+THROTTLE_CODES = frozenset(THROTTLES)
+"""DynamoDB's throttling error codes (the SDK retries them all)."""
 
 _STAGES = {
     "api_throttle": "API Gateway throttle (429)",
@@ -44,7 +40,8 @@ def cause(facts: RequestFacts, evidence: Evidence) -> str:
     the fault that delayed it has ended.
     """
     history = evidence.history(facts.request_id)
-    if facts.expired_at is not None:
+    if facts.silently_expired:
+        assert facts.expired_at is not None
         return _during("SQS retention expiry", facts.first_sent, facts.expired_at, evidence)
     responses = [r for r in history if isinstance(r, Responded)]
     if not facts.acknowledged and responses:
@@ -101,6 +98,9 @@ def _consumer_failure(history: list[Record]) -> tuple[str, float] | None:
     reasons: Counter[str] = Counter()
     last_at = 0.0
     message_ids = {r.message_id for r in history if isinstance(r, Received)}
+    # The ESM records BatchFailed at the instant the invocation ended: that invocation's
+    # item report was invalid, so its listed items are not the reason (the batch is).
+    rejected_reports = {r.t for r in history if isinstance(r, BatchFailed)}
     for record in history:
         if isinstance(record, Throttled):
             reasons["Lambda throttled the consumer"] += 1
@@ -116,7 +116,11 @@ def _consumer_failure(history: list[Record]) -> tuple[str, float] | None:
         elif isinstance(record, BatchFailed):
             reasons[f"{record.reason}: the whole batch was retried"] += 1
             last_at = record.t
-        elif isinstance(record, InvocationEnded) and message_ids & set(record.reported_failures):
+        elif (
+            isinstance(record, InvocationEnded)
+            and record.t not in rejected_reports
+            and message_ids & set(record.reported_failures)
+        ):
             reasons[_item_failure(history, record.invocation_id)] += 1
             last_at = record.t
     if not reasons:

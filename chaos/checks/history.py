@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import groupby
 
 from chaos.ledger import (
     AwsCalled,
@@ -24,29 +25,17 @@ from chaos.ledger import (
 )
 
 
-def describe(record: Record) -> str:
-    """What happened, in words, at virtual time `t` (seconds)."""
-    return f"{record.t:9.3f}s  {_what(record)}"
-
-
 def story(records: Iterable[Record]) -> tuple[str, ...]:
-    """One line per step; a step repeated back to back (retries) is one line with a count."""
-    lines: list[str] = []
-    run: list[Record] = []
-    for record in records:
-        if run and _what(record) != _what(run[0]):
-            lines.append(_collapsed(run))
-            run = []
-        run.append(record)
-    if run:
-        lines.append(_collapsed(run))
+    """One line per step at its virtual time; a step repeated back to back (retries) is one
+    line with a count."""
+    lines = []
+    for what, group in groupby(records, key=_what):
+        run = list(group)
+        line = f"{run[0].t:9.3f}s  {what}"
+        lines.append(
+            line if len(run) == 1 else f"{line}  (x{len(run)}, the last at {run[-1].t:.3f}s)"
+        )
     return tuple(lines)
-
-
-def _collapsed(run: list[Record]) -> str:
-    if len(run) == 1:
-        return describe(run[0])
-    return f"{describe(run[0])}  (x{len(run)}, the last at {run[-1].t:.3f}s)"
 
 
 def _what(record: Record) -> str:
@@ -70,7 +59,7 @@ def _what(record: Record) -> str:
         case DeadLettered(receive_count=count):
             return f"moved to the dead-letter queue after {count} receives"
         case Expired(queue=queue):
-            return f"deleted by {queue}'s retention before anyone processed it"
+            return f"deleted by {queue}'s retention period"
         case Throttled(function=function, reason=reason):
             return f"{function} throttled, did not run ({reason})"
         case Invoked(function=function, invocation_id=invocation_id, cold=cold):

@@ -253,10 +253,9 @@ def _table_of(body: dict[str, Any]) -> str:
     table = body.get("TableName")
     if isinstance(table, str):
         return sys.intern(table)
-    for key in ("RequestItems",):
-        tables = body.get(key)
-        if isinstance(tables, dict) and tables:
-            return sys.intern(str(next(iter(tables))))
+    tables = body.get("RequestItems")  # the batch operations
+    if isinstance(tables, dict) and tables:
+        return sys.intern(str(next(iter(tables))))
     return ""
 
 

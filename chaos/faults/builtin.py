@@ -102,14 +102,18 @@ class LambdaThrottle(ConcurrencyFault):
         return params.concurrency
 
 
+ThrottleCode = Literal[
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"
+]
+"""DynamoDB's throttling errors, all HTTP 400 and retried by the SDKs (aws-semantics.md 5.4)."""
+
+
 class DynamoThrottleParams(FaultParams):
     probability: Fraction | None = None
     """Share of calls rejected as throttled (HTTP 400 with `code`)."""
     capacity: Integer | None = Field(None, ge=0)
     """Write capacity units per second the table has during the window."""
-    code: Literal[
-        "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"
-    ] = "ProvisionedThroughputExceededException"
+    code: ThrottleCode = "ProvisionedThroughputExceededException"
     """Error code of the `probability` throttles. AWS documents the first for provisioned
     tables; on-demand throttles may carry any of the three, all retried by the SDKs."""
 
@@ -120,27 +124,19 @@ class DynamoThrottleParams(FaultParams):
         return self
 
 
-THROTTLES = {
-    # DynamoDB's throttling errors, all HTTP 400 and retried by the SDKs (aws-semantics.md
-    # 5.4). The capacity model answers with the first, as provisioned tables do.
-    "ProvisionedThroughputExceededException": CallEffect(
-        error_status=400,
-        error_code="ProvisionedThroughputExceededException",
-        error_message="The level of configured provisioned throughput for the table was "
-        "exceeded. Consider increasing your provisioning level with the UpdateTable API.",
-    ),
-    "ThrottlingException": CallEffect(
-        error_status=400,
-        error_code="ThrottlingException",
-        error_message="Rate of requests exceeds the allowed throughput.",
-    ),
-    "RequestLimitExceeded": CallEffect(
-        error_status=400,
-        error_code="RequestLimitExceeded",
-        error_message="Throughput exceeds the current throughput limit for your account. "
-        "Please contact AWS Support at https://aws.amazon.com/support request a limit increase",
-    ),
+_THROTTLE_MESSAGES: dict[ThrottleCode, str] = {
+    "ProvisionedThroughputExceededException": "The level of configured provisioned throughput "
+    "for the table was exceeded. Consider increasing your provisioning level with the "
+    "UpdateTable API.",
+    "ThrottlingException": "Rate of requests exceeds the allowed throughput.",
+    "RequestLimitExceeded": "Throughput exceeds the current throughput limit for your account. "
+    "Please contact AWS Support at https://aws.amazon.com/support request a limit increase",
 }
+THROTTLES = {
+    code: CallEffect(error_status=400, error_code=code, error_message=message)
+    for code, message in _THROTTLE_MESSAGES.items()
+}
+"""The throttle responses; the capacity model answers with the first, as provisioned tables do."""
 
 
 @fault_type

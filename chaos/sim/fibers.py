@@ -154,21 +154,13 @@ def drive(
     *,
     context: Any,
     deadline: float,
-    pool: FiberPool | None = None,
+    pool: FiberPool,
 ) -> Generator[simpy.Event, Any, FiberOutcome]:
     """A SimPy process body that runs `fn(*args)` in a fiber until it ends or `deadline`.
 
     At the deadline the fiber is killed where it waits; what it already did stays done
     (Lambda: writes before a timeout persist). A killed fiber is never reused.
     """
-    if pool is None:
-        own_pool = FiberPool()
-        try:
-            return (
-                yield from drive(env, fn, args, context=context, deadline=deadline, pool=own_pool)
-            )
-        finally:
-            own_pool.close()
     fiber = pool.take(context)
     request = fiber.switch(fn, args)
     while not isinstance(request, _Finished):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from chaos.aws.esm import INVALID_REPORT
 from chaos.checks.accounting import account
 from chaos.checks.causes import cause
-from chaos.ledger import BatchFailed, Expired
+from chaos.checks.history import story
+from chaos.ledger import AwsCalled, BatchFailed, InvocationEnded, Invoked
 from tests.checks.ledgers import EFFECTS_TABLE, History, Story
+
+PTEE = "ProvisionedThroughputExceededException"
 
 QUEUED_THEN_LOST = Story(
     request_id="r1",
@@ -36,11 +39,30 @@ def test_an_invalid_partial_batch_response_is_named() -> None:
     assert _cause_of(history) == f"{INVALID_REPORT}: the whole batch was retried"
 
 
-def test_retention_expiry_is_named() -> None:
+def test_an_item_listed_in_a_rejected_report_is_explained_by_the_rejection() -> None:
+    """A report with one valid and one unknown itemIdentifier fails the whole batch: the cause
+    is the invalid report, not "the handler reported the item failed"."""
     history = History(
-        (QUEUED_THEN_LOST,), extra_records=(Expired(9.0, "r1", "m-r1", "orders-queue"),)
+        (QUEUED_THEN_LOST,),
+        extra_records=(
+            Invoked(4.0, "inv", "consumer", ("r1",), False),
+            InvocationEnded(5.0, "inv", "consumer", "ok", "", ("m-r1", "bogus")),
+            BatchFailed(5.0, "consumer", ("r1",), INVALID_REPORT),
+        ),
     )
-    assert _cause_of(history) == "SQS retention expiry"
+    assert _cause_of(history) == f"{INVALID_REPORT}: the whole batch was retried"
+
+
+def test_retention_expiry_is_named() -> None:
+    assert _cause_of(History((QUEUED_THEN_LOST,)).with_story(0, expired=True)) == (
+        "SQS retention expiry"
+    )
+
+
+def test_a_completed_request_is_not_explained_by_a_later_expiry() -> None:
+    """Its message outlived the effect (never deleted) and expired: not why it was late."""
+    history = History((QUEUED_THEN_LOST,)).with_story(0, effects=1, expired=True)
+    assert "retention" not in _cause_of(history)
 
 
 def test_a_completed_request_whose_message_later_expired_is_not_counted_expired() -> None:
@@ -53,3 +75,17 @@ def test_a_completed_request_whose_message_later_expired_is_not_counted_expired(
     lost = History((QUEUED_THEN_LOST,)).with_story(0, expired=True)
     counts = account(lost.ledger(), lost.final(), effects_table=EFFECTS_TABLE).counts()
     assert counts["lost"] == 1 and counts["expired"] == 1
+
+
+def test_a_story_collapses_back_to_back_repeats() -> None:
+    """Retries read as one line with a count and the last instant, not N identical lines."""
+    records = [
+        AwsCalled(1.0, "inv", "r1", "dynamodb", "PutItem", "orders", PTEE, True),
+        AwsCalled(1.5, "inv", "r1", "dynamodb", "PutItem", "orders", PTEE, True),
+        AwsCalled(2.25, "inv", "r1", "dynamodb", "PutItem", "orders", PTEE, True),
+        AwsCalled(3.0, "inv", "r1", "dynamodb", "PutItem", "orders", "ok", False),
+    ]
+    assert story(records) == (
+        f"    1.000s  dynamodb PutItem orders: {PTEE} [injected]  (x3, the last at 2.250s)",
+        "    3.000s  dynamodb PutItem orders: ok",
+    )

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import simpy
 
-from chaos.sim import EPOCH, VirtualClock, drive, wall_clock
+from chaos.sim import EPOCH, FiberPool, VirtualClock, drive, wall_clock
 
 
 def test_time_and_datetime_read_epoch_plus_simulated_time() -> None:
@@ -50,7 +50,7 @@ def test_sleep_in_a_fiber_advances_virtual_time_and_never_sleeps_for_real(
         return "done"
 
     with VirtualClock(env):
-        process = env.process(drive(env, handler, (), context=None, deadline=1e9))
+        process = env.process(drive(env, handler, (), context=None, deadline=1e9, pool=FiberPool()))
         env.run()
     assert process.value.value == "done"
     assert seen[1] - seen[0] == pytest.approx(600)

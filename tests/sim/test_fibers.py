@@ -15,7 +15,7 @@ from chaos.sim import FiberPool, Killed, current_fiber, drive, virtual_sleep
 
 
 def _drive(env: simpy.Environment, fn: Any, *, deadline: float) -> simpy.Process:
-    return env.process(drive(env, fn, (), context="ctx", deadline=deadline))
+    return env.process(drive(env, fn, (), context="ctx", deadline=deadline, pool=FiberPool()))
 
 
 def test_a_fiber_returns_its_value_after_its_virtual_sleeps() -> None:
