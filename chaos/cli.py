@@ -95,6 +95,7 @@ def command_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from chaos.engine.runner import run_one
+    from chaos.report.files import FILE_NAMES
     from chaos.report.kinds import parse_kinds
     from chaos.report.progress import RunProgress
     from chaos.report.session import ReportSession
@@ -104,6 +105,11 @@ def command_run(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise SetupError(f"--report: {error}") from None
     plan = _run_plan(args)
+    # Checked before hours of runs, not after: a file in the way is the user's to move.
+    if args.journal is not None:
+        _directory(args.journal, "--journal")
+    if kinds & set(FILE_NAMES):
+        _directory(args.reports_dir, "--reports-dir")
     session = ReportSession(kinds, reports_dir=args.reports_dir, journal=args.journal)
     workers = min(args.jobs or os.cpu_count() or 1, len(plan))
     try:
@@ -111,7 +117,7 @@ def command_run(args: argparse.Namespace) -> int:
             if workers > 1:
                 _run_parallel(plan, args, session, progress, workers)
             else:
-                for loaded, system in plan:
+                for loaded, _, system in plan:
                     name = f"{loaded.experiment.experiment}[{system.name}]"
                     task, update = progress.start(name)
                     session.add(run_one(loaded, system, seed=args.seed, progress=update))
@@ -126,6 +132,16 @@ def command_run(args: argparse.Namespace) -> int:
     return _run_exit_code(session.summaries, fail_on=args.fail_on)
 
 
+def _directory(path: Path, option: str) -> None:
+    """Create `path` (a directory for output) or say why it cannot be one."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SetupError(f"{option} {path}: a file is in the way; name a directory") from None
+    except OSError as error:
+        raise SetupError(f"{option} {path}: cannot create it: {error.strerror}") from None
+
+
 def _jobs(text: str) -> int:
     try:
         value = int(text)
@@ -137,7 +153,7 @@ def _jobs(text: str) -> int:
 
 
 def _run_parallel(
-    plan: list[tuple[LoadedExperiment, ResolvedSystem]],
+    plan: list[PlannedRun],
     args: argparse.Namespace,
     session: ReportSession,
     progress: RunProgress,
@@ -147,27 +163,19 @@ def _run_parallel(
     from chaos.report.parallel import Job, run_in_workers
 
     jobs = [
-        Job(
-            loaded.path,
-            loaded.experiment.experiment,
-            _index_of(loaded, system),
-            args.seed,
-            args.journal,
-        )
-        for loaded, system in plan
+        Job(loaded.path, loaded.experiment.experiment, index, args.seed, args.journal)
+        for loaded, index, _ in plan
     ]
-    for summary in run_in_workers(jobs, workers, finished=lambda _: progress.advance()):
+    for summary in run_in_workers(jobs, workers, finished=progress.advance):
         session.add_summary(summary)
 
 
-def _index_of(loaded: LoadedExperiment, system: ResolvedSystem) -> int:
-    from chaos.systems import resolve_systems
-
-    names = [s.name for s in resolve_systems(loaded)]
-    return names.index(system.name)
+PlannedRun = tuple["LoadedExperiment", int, "ResolvedSystem"]
+"""An experiment, the position of the system among its systems (a worker finds it again by
+that), and the system."""
 
 
-def _run_plan(args: argparse.Namespace) -> list[tuple[LoadedExperiment, ResolvedSystem]]:
+def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
     """Every (experiment, system) to run, validated before anything runs."""
     from chaos.spec.loader import load_paths
     from chaos.systems import resolve_systems
@@ -178,9 +186,9 @@ def _run_plan(args: argparse.Namespace) -> list[tuple[LoadedExperiment, Resolved
         if not experiments:
             raise SetupError(f"no experiment named {args.experiment!r} in the given paths")
     plan = [
-        (loaded, system)
+        (loaded, index, system)
         for loaded in experiments
-        for system in resolve_systems(loaded)
+        for index, system in enumerate(resolve_systems(loaded))
         if args.system is None or system.name == args.system
     ]
     if not plan:
@@ -268,27 +276,19 @@ def add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def command_validate(args: argparse.Namespace) -> int:
     """Every problem of every file, compiler style; exit 0 when all are valid, 2 otherwise."""
-    from chaos.spec.loader import ExperimentNames, experiment_files, load_file
-    from chaos.spec.resolve import SystemResolver
+    from chaos.spec.loader import experiment_files, load_each
 
     files = experiment_files(args.paths)
     if not files:
         raise SetupError(
             "no experiment files (*.chaos.yaml) under " + ", ".join(str(p) for p in args.paths)
         )
-    resolver = SystemResolver(import_handlers=args.import_handlers)
     count = 0
     errors: list[SpecError] = []
-    names = ExperimentNames()
-    for path in files:
-        try:
-            experiments = load_file(path, resolver=resolver)
-        except SpecError as error:
-            errors.append(error)
-            continue
+    for experiments, found in load_each(files, import_handlers=args.import_handlers):
         count += len(experiments)
-        if clashes := names.clashes(experiments):
-            errors.append(SpecError(clashes))
+        if found:
+            errors.append(SpecError(found))
     problems = list(dict.fromkeys(d for error in errors for d in error.diagnostics))
     if not problems:
         verb = "is" if count == 1 else "are"

@@ -129,7 +129,7 @@ def load_handler(reference: str, system: ResolvedSystem) -> Callable[[Any, Any],
     with import_paths(Path.cwd(), system.import_root):
         try:
             module = importlib.import_module(module_name)
-        except Exception as error:
+        except (Exception, SystemExit) as error:  # sys.exit() at import is the module's error
             raise SetupError(
                 f"cannot import handler {reference!r} of system {system.name!r} "
                 f"({system.source}): {type(error).__name__}: {error}"

@@ -8,7 +8,7 @@ even be imported). Bugs of chaos-arena itself surface as InternalError.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from chaos.engine.world import World
 from chaos.errors import ChaosError, InternalError, SetupError
 from chaos.spec.experiment import Expectation, Experiment
 from chaos.spec.loader import LoadedExperiment
-from chaos.systems import ResolvedSystem, resolve_systems
+from chaos.systems import ResolvedSystem
 
 
 @dataclass(frozen=True)
@@ -97,20 +97,3 @@ def run_one(
     return Outcome(
         experiment, loaded.path, loaded.line, system.name, seed, verdict, expected, result, evidence
     )
-
-
-def run_all(
-    experiments: list[LoadedExperiment],
-    *,
-    system: str | None = None,
-    seed: int | None = None,
-    started: Callable[[LoadedExperiment, str], None] | None = None,
-) -> Iterator[Outcome]:
-    """Every experiment against each of its systems (or only `system`), in file order."""
-    for loaded in experiments:
-        for resolved in resolve_systems(loaded):
-            if system is not None and resolved.name != system:
-                continue
-            if started is not None:
-                started(loaded, resolved.name)
-            yield run_one(loaded, resolved, seed=seed)

@@ -117,7 +117,6 @@ class RunSummary:
                 **{
                     key: tuple(timeline[key])
                     for key in ("queue_depth", "client_errors", "completions", "arrivals")
-                    if key in timeline
                 },
             )
         return cls(**values)

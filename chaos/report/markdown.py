@@ -12,7 +12,7 @@ from pathlib import Path
 
 from chaos.report import charts
 from chaos.report.data import RunSummary
-from chaos.report.kinds import SHOWN_COUNTS as _COUNTS
+from chaos.report.kinds import SHOWN_COUNTS
 from chaos.report.scoreboard import expectation_line, standings
 
 STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
@@ -57,7 +57,7 @@ def _row(summary: RunSummary) -> str:
     verdict = f"{_ICONS.get(summary.verdict, '')} {summary.verdict}"
     if not summary.as_expected:
         verdict += f" (expected {summary.expected})"
-    counts = [f"{summary.counts[k]:,}" if summary.counts else "-" for k in _COUNTS]
+    counts = [f"{summary.counts[k]:,}" if summary.counts else "-" for k in SHOWN_COUNTS]
     rate = "-" if summary.success_rate is None else f"{summary.success_rate:.2%}"
     cells = [
         f"`{summary.experiment}`",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chaos.errors import InternalError
+from chaos.errors import ChaosError, InternalError, SetupError, SpecError
 from chaos.report.data import RunSummary
 
 
@@ -44,14 +44,23 @@ def _work(job: Job) -> dict[str, Any]:
         if job.journal is not None:
             write_journal(outcome, job.journal)
         return {"summary": summarize(outcome).to_dict()}
-    except Exception as error:  # crosses a process boundary: sent back as text
+    except SpecError as error:  # crosses a process boundary: sent back as text
+        return {"user_error": error.render()}
+    except ChaosError as error:
+        return {"user_error": str(error)}
+    except Exception as error:
         return {"error": f"{type(error).__name__}: {error}"}
 
 
 def run_in_workers(
-    jobs: Sequence[Job], workers: int, *, finished: Callable[[RunSummary], None] | None = None
+    jobs: Sequence[Job], workers: int, *, finished: Callable[[], None] | None = None
 ) -> Iterator[RunSummary]:
-    """The summaries of `jobs`, in order, computed by `workers` processes."""
+    """The summaries of `jobs`, in order, computed by `workers` processes; `finished` is
+    called as each run ends, in whatever order they end.
+
+    A user's mistake found in a worker (a file changed since the plan, say) is the same
+    SetupError it would be in a serial run; anything else is an internal error.
+    """
     # spawn, not fork: a forked child would inherit the progress display's thread and moto's
     # patched state mid-flight.
     context = multiprocessing.get_context("spawn")
@@ -59,18 +68,14 @@ def run_in_workers(
         futures: list[Future[dict[str, Any]]] = [pool.submit(_work, job) for job in jobs]
         if finished is not None:
             for future in futures:
-                future.add_done_callback(lambda f: _notify(f, finished))
+                future.add_done_callback(lambda _: finished())
         for job, future in zip(jobs, futures, strict=True):
             result = future.result()
+            if "user_error" in result:
+                raise SetupError(f"{job.path}::{job.experiment}: {result['user_error']}")
             if "error" in result:
                 raise InternalError(
                     f"{job.path}::{job.experiment} crashed in a worker: {result['error']}",
                     seed=job.seed,
                 )
             yield RunSummary.from_dict(result["summary"])
-
-
-def _notify(future: Future[dict[str, Any]], finished: Callable[[RunSummary], None]) -> None:
-    result = future.result()
-    if "summary" in result:
-        finished(RunSummary.from_dict(result["summary"]))

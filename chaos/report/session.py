@@ -31,11 +31,9 @@ class ReportSession:
         self.kinds = frozenset(kinds)
         self.reports_dir = reports_dir
         self.journal = journal
-        self.outcomes: list[Outcome] = []
         self.summaries: list[RunSummary] = []
 
     def add(self, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
         self.summaries.append(summarize(outcome))
         if self.journal is not None:
             write_journal(outcome, self.journal)

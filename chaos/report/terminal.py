@@ -24,6 +24,7 @@ from rich.text import Text
 from chaos.report import charts
 from chaos.report.charts import Glyphs, glyphs_for
 from chaos.report.data import RunSummary
+from chaos.report.kinds import SHOWN_COUNTS
 from chaos.report.scoreboard import expectation_line, standings
 from chaos.report.timeline import timeline_grid
 
@@ -33,16 +34,11 @@ VERDICT_STYLES = {
     "inconclusive": "bold yellow",
     "error": "bold magenta",
 }
-COLUMNS = (
-    ("sent", "sent"),
-    ("acc", "accepted"),
-    ("done", "completed"),
-    ("lost", "lost"),
-    ("DLQ", "dead_lettered"),
-    ("dup", "duplicated"),
-    ("exp", "expired"),
-    ("pend", "pending"),
+COLUMNS = tuple(
+    zip(("sent", "acc", "done", "lost", "DLQ", "dup", "exp", "pend"), SHOWN_COUNTS, strict=True)
 )
+"""(header, count key) for the count columns: the same counts, in the same order, as the
+Markdown table and the JUnit properties."""
 LEGEND = (
     "acc accepted by the API",
     "done completed (effect in the table)",

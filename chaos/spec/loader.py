@@ -39,14 +39,34 @@ class LoadedExperiment:
 
 
 def experiment_files(paths: Iterable[Path]) -> list[Path]:
-    """The experiment files named: files as given, directories searched for *.chaos.yaml."""
-    found: list[Path] = []
+    """The experiment files named: files as given, directories searched for *.chaos.yaml.
+
+    A file named twice (directly and through its directory, say) is listed once, or it
+    would run twice and clash with its own experiment names.
+    """
+    found: dict[Path, Path] = {}  # resolved -> as the user wrote it
     for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.name.endswith(EXPERIMENT_SUFFIXES)))
+        if _is_dir(path):
+            named = sorted(p for p in path.rglob("*") if p.name.endswith(EXPERIMENT_SUFFIXES))
         else:
-            found.append(path)
-    return found
+            named = [path]
+        for file in named:
+            found.setdefault(_same_file(file), file)
+    return list(found.values())
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, say: reading it will report the problem
+        return False
+
+
+def _same_file(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path
 
 
 def load_file(
@@ -230,20 +250,29 @@ class ExperimentNames:
         return problems
 
 
+def load_each(
+    files: Iterable[Path], *, import_handlers: bool = False
+) -> Iterator[tuple[list[LoadedExperiment], list[Diagnostic]]]:
+    """Per file of one run: its experiments and its problems (a file with problems in its
+    own text yields no experiments; a name another file already used is a problem too)."""
+    resolver = SystemResolver(import_handlers=import_handlers)
+    names = ExperimentNames()
+    for path in files:
+        try:
+            experiments = load_file(path, resolver=resolver)
+        except SpecError as error:
+            yield [], list(error.diagnostics)
+            continue
+        yield experiments, names.clashes(experiments)
+
+
 def load_paths(paths: Iterable[Path], *, import_handlers: bool = False) -> list[LoadedExperiment]:
     """Every experiment under `paths`; raises one SpecError with the problems of all files."""
     loaded: list[LoadedExperiment] = []
     problems: list[Diagnostic] = []
-    resolver = SystemResolver(import_handlers=import_handlers)
-    names = ExperimentNames()
-    for path in experiment_files(paths):
-        try:
-            experiments = load_file(path, resolver=resolver)
-        except SpecError as error:
-            problems.extend(error.diagnostics)
-            continue
-        problems.extend(names.clashes(experiments))
+    for experiments, found in load_each(experiment_files(paths), import_handlers=import_handlers):
         loaded.extend(experiments)
+        problems.extend(found)
     if problems:
         raise SpecError(_unique(problems))
     return loaded

@@ -162,7 +162,7 @@ def _definition_path(ref: str, base_dir: Path) -> tuple[Path | None, tuple[str, 
 
     if ref.endswith((".yaml", ".yml")) or "/" in ref:
         path = Path(ref) if Path(ref).is_absolute() else base_dir / ref
-        if not path.is_file():
+        if not _is_file(path):
             return None, (
                 f"system definition {ref!r} not found",
                 f"looked for {shown_path(path)}; a path is relative to the experiment file",
@@ -294,3 +294,10 @@ def _has_path(data: Any, loc: Loc) -> bool:
             return False
         data = data[part]
     return True
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system
+        return False

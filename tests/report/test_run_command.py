@@ -110,7 +110,9 @@ def test_a_run_that_could_not_start_exits_2(
     path = tmp_path / "broken.chaos.yaml"
     path.write_text(CALM.replace("systems: [eda]", "systems: [broken-system.yaml]"))
     assert main(["run", str(path)]) == 2
-    assert "error" in capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # the report wraps at 80 columns
+    assert "calm[broken] error, expected survived" in out
+    assert "'no_such_package'" in out
 
 
 def test_a_bug_exits_3(

@@ -29,6 +29,7 @@ def test_report_matches_its_snapshot(width: int) -> None:
     snapshot = SNAPSHOTS / f"report-{width}.txt"
     if os.environ.get("CHAOS_UPDATE_SNAPSHOTS"):
         snapshot.write_text(text, encoding="utf-8")
+        pytest.skip(f"snapshot {snapshot.name} rewritten; review the diff")
     assert text == snapshot.read_text(encoding="utf-8")
 
 

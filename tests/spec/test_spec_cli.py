@@ -222,3 +222,46 @@ def test_two_files_may_not_share_an_experiment_name(
     )
     assert main(["run", str(tmp_path), "--journal", str(tmp_path / "journals")]) == 2
     assert not (tmp_path / "journals").exists()
+
+
+def test_a_handler_that_exits_at_import_is_reported_not_obeyed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sys.exit()` in a handler module's init is that module's error, not the CLI's exit."""
+    (tmp_path / "leaves.py").write_text("import sys\nsys.exit('bye')\n")
+    (tmp_path / "mine.yaml").write_text(
+        "system: mine\narchitecture: sync\napi: {function: api}\n"
+        "functions:\n  api: {handler: leaves:handle}\n"
+        "tables: {orders: {}}\neffects: {table: orders}\n"
+    )
+    experiment = tmp_path / "mine.chaos.yaml"
+    experiment.write_text(
+        "experiment: mine\nduration: 1m\nsystems: [mine.yaml]\nworkload: {steady: {rate: 1/s}}\n"
+    )
+    assert main(["validate", str(experiment)]) == 2
+    assert "cannot import handler 'leaves:handle': SystemExit: bye" in capsys.readouterr().out
+
+
+def test_a_file_named_twice_is_validated_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Named directly and through its folder, a file is still one file (not a name clash)."""
+    path = tmp_path / "calm.chaos.yaml"
+    path.write_text("experiment: calm\nduration: 1m\nworkload: {steady: {rate: 1/s}}\n")
+    assert main(["validate", str(tmp_path), str(path.resolve())]) == 0
+    assert "1 experiment in 1 file is valid" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option", ["--journal", "--reports-dir"])
+def test_an_output_directory_that_is_a_file_is_refused_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    path = tmp_path / "calm.chaos.yaml"
+    path.write_text("experiment: calm\nduration: 1m\nworkload: {steady: {rate: 1/s}}\n")
+    in_the_way = tmp_path / "taken"
+    in_the_way.write_text("")
+    argv = ["run", str(path), option, str(in_the_way), "--report", "markdown"]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert f"{option} {in_the_way}: a file is in the way; name a directory" in err
+    assert out == "", "refused before running: no report, no 'wrote' line"
