@@ -116,6 +116,7 @@ class Breakdown:
         self._patches: list[tuple[Any, str, Any]] = []
 
     def __enter__(self) -> Breakdown:
+        from chaos import systems
         from chaos.engine import router, world
         from chaos.sim import clock
 
@@ -125,12 +126,12 @@ class Breakdown:
         self._patch(router.Router, "before_send", None, "router")
         self._patch(router.Router, "after_send", None, "router")
         self._patch(world.World, "_final_state", None, "final read-back")
-        new_environment = self._timed(world.environment_handler, "environments")
+        new_environment = self._timed(systems.HandlerModule.new_handler, "environments")
 
-        def environment_handler(*args: Any) -> Any:
-            return self._timed(new_environment(*args), "handlers")
+        def new_handler(module: Any) -> Any:
+            return self._timed(new_environment(module), "handlers")
 
-        self._patch(world, "environment_handler", environment_handler)
+        self._patch(systems.HandlerModule, "new_handler", new_handler)
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -21,6 +21,7 @@ from chaos.aws.sqs import Queue
 from chaos.faults.base import EnqueueFault
 from chaos.faults.schedule import FaultSchedule
 from chaos.sim.bucket import TokenBucket
+from chaos.sim.waits import wait, within
 from chaos.spec.system import ApiDef, LatencyModel
 
 INTERNAL_ERROR = '{"message": "Internal server error"}'
@@ -62,14 +63,16 @@ class RestApi:
         rejected = self.admit()
         if rejected is not None:
             return rejected
-        yield self.env.timeout(self._latency(self.definition.latency))
-        invocation = self.env.process(lambdas.invoke(function, event, (request_id,)))
-        yield invocation | self.env.timeout(self.definition.integration_timeout)
-        if not invocation.triggered:
+        yield wait(self.env, self._latency(self.definition.latency))
+        answered, result = yield from within(
+            self.env,
+            lambdas.invoke(function, event, (request_id,)),
+            self.env.now + self.definition.integration_timeout,
+        )
+        if not answered:
             # The function keeps running (and may still commit): a phantom success.
             return ApiResponse(504, TIMED_OUT, "integration_timeout")
-        result = cast(InvocationResult, invocation.value)
-        return _proxy_response(result)
+        return _proxy_response(cast(InvocationResult, result))
 
     def send_to_queue(
         self, queue: Queue, request_id: str, body: str
@@ -78,9 +81,7 @@ class RestApi:
         rejected = self.admit()
         if rejected is not None:
             return rejected
-        yield self.env.timeout(
-            self._latency(self.definition.latency) + self._latency(queue.latency)
-        )
+        yield wait(self.env, self._latency(self.definition.latency) + self._latency(queue.latency))
         delay = 0.0
         now = self.env.now
         for scheduled, fault in self.faults.active(EnqueueFault, now, queue.name):

@@ -30,6 +30,7 @@ from chaos.faults.schedule import FaultSchedule
 from chaos.ledger import InvocationEnded, Invoked, Ledger, Throttled
 from chaos.sim import FiberPool, drive
 from chaos.sim.bucket import TokenBucket
+from chaos.sim.waits import wait
 from chaos.spec.system import AccountDef, FunctionDef
 
 
@@ -208,8 +209,8 @@ class LambdaService:
         self.ledger.append(Invoked(env.now, invocation_id, function.name, request_ids, cold))
         definition = function.definition
         if cold:
-            yield env.timeout(
-                definition.cold_start.base + self.draw.random() * definition.cold_start.jitter
+            yield wait(
+                env, definition.cold_start.base + self.draw.random() * definition.cold_start.jitter
             )
         deadline = env.now + definition.timeout
         compute = definition.duration.base + self.draw.random() * definition.duration.jitter
@@ -248,9 +249,9 @@ class LambdaService:
         env = self.env
         before_handler = compute + effect.delay
         if effect.hang or env.now + before_handler >= deadline:
-            yield env.timeout(deadline - env.now)
+            yield wait(env, deadline - env.now)
             return _timed_out(function.definition.timeout)
-        yield env.timeout(before_handler)
+        yield wait(env, before_handler)
         if effect.error is not None and not effect.run_handler:
             return InvocationResult(
                 "error", error_type=effect.error, error_message="injected by chaos-arena"

@@ -177,6 +177,8 @@ class Router:
 
     def _fault_effect(self, service: str, operation: str, target: str | None) -> CallEffect | None:
         """Active AWS-call faults for this service combined: delays add, first error wins."""
+        if not self.faults.of_kind(AwsCallFault):
+            return None
         now = self.env.now
         call = AwsCall(service, operation, target)
         delay, error = 0.0, None

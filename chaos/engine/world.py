@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 from bisect import bisect_right
 from collections.abc import Callable, Generator
-from functools import partial
 from typing import Any
 
 import simpy
@@ -30,7 +29,7 @@ from chaos.ledger import FaultWindow, Ledger
 from chaos.sim import Streams, VirtualClock, derive_seed, seeded_global_random, wall_clock
 from chaos.spec.experiment import Experiment
 from chaos.spec.system import Architecture, LatencyModel, SystemDefinition
-from chaos.systems import ResolvedSystem, environment_handler, load_handler
+from chaos.systems import HandlerModule, ResolvedSystem, load_handler
 from chaos.workload.arrivals import arrival_times
 from chaos.workload.client import Client, Request, request_body
 
@@ -199,9 +198,7 @@ class World:
         )
         for name, function in self.system.functions.items():
             load_handler(function.handler, self.resolved)  # import errors surface here
-            lambdas.add(
-                name, function, partial(environment_handler, function.handler, self.resolved)
-            )
+            lambdas.add(name, function, HandlerModule(function.handler, self.resolved).new_handler)
         return lambdas
 
     def _connections(self) -> Connections | None:

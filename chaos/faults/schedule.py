@@ -54,17 +54,21 @@ class FaultSchedule:
 
     def __init__(self, faults: Sequence[ScheduledFault]) -> None:
         self.faults = list(faults)
+        self._of_kind: dict[type[Fault], list[ScheduledFault]] = {}
 
     def active(
         self, kind: type[F], now: float, target: str | None = None
     ) -> Iterator[tuple[ScheduledFault, F]]:
-        for scheduled in self.faults:
-            fault = scheduled.fault
-            if isinstance(fault, kind) and scheduled.active(now) and scheduled.applies_to(target):
-                yield scheduled, fault
+        for scheduled in self.of_kind(kind):
+            if scheduled.active(now) and scheduled.applies_to(target):
+                yield scheduled, scheduled.fault  # type: ignore[misc]  # of_kind(kind): an F
 
     def of_kind(self, kind: type[Fault]) -> list[ScheduledFault]:
-        return [s for s in self.faults if isinstance(s.fault, kind)]
+        """The faults of this kind (asked on every AWS call and invocation: kept, not made)."""
+        found = self._of_kind.get(kind)
+        if found is None:
+            found = self._of_kind[kind] = [s for s in self.faults if isinstance(s.fault, kind)]
+        return found
 
     def __bool__(self) -> bool:
         return bool(self.faults)

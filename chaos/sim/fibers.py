@@ -19,6 +19,8 @@ from typing import Any
 import simpy
 from greenlet import GreenletExit, getcurrent, greenlet
 
+from chaos.sim.waits import wait
+
 
 @dataclass(frozen=True, slots=True)
 class Sleep:
@@ -167,10 +169,10 @@ def drive(
         remaining = deadline - env.now
         if request.seconds >= remaining:
             if remaining > 0:
-                yield env.timeout(remaining)
+                yield wait(env, remaining)
             pool.kill(fiber)
             return FiberOutcome(timed_out=True)
-        yield env.timeout(request.seconds)
+        yield wait(env, request.seconds)
         request = fiber.switch()
     pool.give_back(fiber)
     return FiberOutcome(value=request.value, error=request.error)

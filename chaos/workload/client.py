@@ -17,6 +17,7 @@ import simpy
 
 from chaos.aws.apigateway import ApiResponse
 from chaos.ledger import Ledger, Responded, Sent
+from chaos.sim.waits import within
 from chaos.spec.experiment import ClientDef, RetryPolicy
 
 CLIENT_TIMEOUT = ApiResponse(0, "", "client_timeout")
@@ -31,15 +32,17 @@ class Request:
 
 
 def request_body(request_id: str, poison: bool, connection_id: str, payload_size: int) -> str:
+    """The order as JSON, padded with its `payload` field to `payload_size` bytes (or more,
+    when the fields alone are longer)."""
     document = {
         "request_id": request_id,
         "connection_id": connection_id,
         "poison": poison,
         "payload": "",
     }
-    padding = max(0, payload_size - len(json.dumps(document)))
-    document["payload"] = "x" * padding
-    return json.dumps(document, separators=(",", ":"))
+    bare = json.dumps(document, separators=(",", ":"))  # ends with "payload":""}
+    padding = "x" * max(0, payload_size - len(bare))
+    return f'{bare[:-2]}{padding}"}}'
 
 
 class FrontDoor(Protocol):
@@ -98,11 +101,10 @@ class Client:
             return answer
         if self.definition.timeout >= self.door.max_wait:
             return (yield from answer)  # the front door always answers first
-        process = self.env.process(answer)
-        yield process | self.env.timeout(self.definition.timeout)
-        if not process.triggered:
-            return CLIENT_TIMEOUT
-        return cast(ApiResponse, process.value)
+        answered, response = yield from within(
+            self.env, answer, self.env.now + self.definition.timeout
+        )
+        return cast(ApiResponse, response) if answered else CLIENT_TIMEOUT
 
     def _backoff(self, policy: RetryPolicy, attempt: int) -> float:
         wait: float = min(policy.max_backoff, policy.backoff * 2.0 ** (attempt - 1))

@@ -6,7 +6,6 @@ Each test names the AWS behaviour it pins; sources are in ../shared/reference/aw
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from chaos.aws.lambda_runtime import (
 )
 from chaos.ledger import InvocationEnded, Invoked, Ledger, Throttled
 from chaos.sim import VirtualClock, virtual_sleep
-from chaos.systems import environment_handler
+from chaos.systems import HandlerModule
 from tests.support import add, custom_system, faults, invoke, lambda_service
 
 
@@ -359,7 +358,7 @@ def test_module_state_is_per_execution_environment(monkeypatch: pytest.MonkeyPat
             )
         }
     )
-    service.add("f", definition, partial(environment_handler, definition.handler, system))
+    service.add("f", definition, HandlerModule(definition.handler, system).new_handler)
     with VirtualClock(env):  # the handler's time.sleep waits in virtual time
         first = invoke(env, service, "f", request_id="a")
         concurrent = invoke(env, service, "f", request_id="b")
