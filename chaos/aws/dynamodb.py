@@ -9,7 +9,6 @@ capacity); a throttled write is not charged. Reads are not metered (see ARCHITEC
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -92,7 +91,53 @@ def write_units(operation: str, body: dict[str, Any]) -> float:
 
 
 def _units(item: dict[str, Any]) -> float:
-    # The item's JSON length approximates DynamoDB's size rule (names plus values) closely
-    # enough for capacity: it is within a few bytes per attribute.
-    size = len(json.dumps(item, separators=(",", ":")))
-    return float(max(1, math.ceil(size / 1024)))
+    return float(max(1, math.ceil(item_size(item) / 1024)))
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size in bytes as DynamoDB counts it for capacity: the sum of its attribute
+    names' and values' lengths (DynamoDB Developer Guide, "DynamoDB item sizes and formats",
+    CapacityUnitCalculations.html). `item` is in the wire format: {"name": {"S": "value"}}."""
+    return sum(_utf8(name) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: Any) -> int:
+    if not isinstance(value, dict) or len(value) != 1:
+        return 0  # not a typed value: botocore's validation has already refused it
+    ((kind, content),) = value.items()
+    if kind == "S":
+        return _utf8(content)
+    if kind == "N":
+        return _number_size(content)
+    if kind == "B":
+        return _binary_size(content)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":  # 3 bytes of overhead, and 1 per element
+        return 3 + sum(1 + _value_size(element) for element in content)
+    if kind == "M":
+        return 3 + sum(1 + _utf8(name) + _value_size(v) for name, v in content.items())
+    if kind == "SS":
+        return sum(_utf8(element) for element in content)
+    if kind == "NS":
+        return sum(_number_size(element) for element in content)
+    if kind == "BS":
+        return sum(_binary_size(element) for element in content)
+    return 0
+
+
+def _utf8(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())
+
+
+def _number_size(number: str) -> int:
+    """1 byte per two significant digits, plus 1; leading and trailing zeros do not count."""
+    mantissa = number.lower().split("e", 1)[0].lstrip("+-")
+    digits = mantissa.replace(".", "").strip("0") or "0"
+    return (len(digits) + 1) // 2 + 1
+
+
+def _binary_size(encoded: str | bytes) -> int:
+    """The raw length: on the wire binary values are base64."""
+    text = encoded.decode() if isinstance(encoded, bytes) else encoded
+    return len(text) * 3 // 4 - text[-2:].count("=")

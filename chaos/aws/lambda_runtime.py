@@ -276,6 +276,8 @@ class LambdaService:
 
     def _effects(self, name: str) -> InvocationEffect:
         """The combined effect of the active invocation faults: delays add, first error wins."""
+        if not self.faults.of_kind(InvocationFault):
+            return _NO_EFFECT
         delay, error, run_handler, hang, cold = 0.0, None, True, False, False
         now = self.env.now
         for scheduled, fault in self.faults.active(InvocationFault, now, name):
@@ -295,6 +297,9 @@ class LambdaService:
         if function.idle and not force_cold:
             return function.idle.pop(), False
         return Environment(function.new_handler(), last_used=self.env.now), True
+
+
+_NO_EFFECT = InvocationEffect()
 
 
 def _timed_out(timeout: float) -> InvocationResult:

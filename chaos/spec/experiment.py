@@ -143,6 +143,7 @@ class Workload(SpecModel):
     poison: Fraction = 0.0
     """Share of requests whose payload the handler always rejects."""
     payload_size: Size = 256
+    """Size of each request's JSON body, padded out by its `payload` field."""
     client: ClientDef = ClientDef()
 
     @model_validator(mode="after")

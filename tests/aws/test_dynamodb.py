@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaos.aws.dynamodb import TableCapacity, write_units
+from chaos.aws.dynamodb import TableCapacity, item_size, write_units
 from chaos.spec.system import TableDef
 from tests.support import faults, no_faults
 
@@ -69,6 +69,31 @@ def test_write_units_are_one_per_started_kilobyte() -> None:
         == 4.0
     )
     assert write_units("GetItem", small) == 0.0
+
+
+def test_item_size_is_names_plus_values_as_dynamodb_counts_them() -> None:
+    """Strings count their UTF-8 bytes, numbers 1 byte per two significant digits plus 1
+    (leading and trailing zeros trimmed), binary its raw bytes, null and boolean 1 byte,
+    lists and maps 3 bytes plus 1 per element; each attribute adds its name's UTF-8 bytes.
+    Source: DynamoDB Developer Guide, "DynamoDB item sizes and formats"
+    (CapacityUnitCalculations.html)."""
+    assert item_size({"id": {"S": "abc"}}) == 2 + 3
+    assert item_size({"name": {"S": "żółw"}}) == 4 + 7  # UTF-8, not characters
+    assert item_size({"n": {"N": "12345"}}) == 1 + 3 + 1
+    assert item_size({"n": {"N": "-001200.500"}}) == 1 + 3 + 1  # 12005: zeros trimmed
+    assert item_size({"b": {"B": "AAECAw=="}}) == 1 + 4  # base64 of 4 raw bytes
+    assert item_size({"t": {"BOOL": True}, "z": {"NULL": True}}) == 2 + 2
+    assert item_size({"l": {"L": [{"S": "ab"}, {"N": "1"}]}}) == 1 + 3 + (1 + 2) + (1 + 2)
+    assert item_size({"m": {"M": {"k": {"S": "v"}}}}) == 1 + 3 + (1 + 1 + 1)
+    assert item_size({"s": {"SS": ["a", "bc"]}}) == 1 + 3
+
+
+def test_a_write_of_exactly_one_kilobyte_costs_one_unit() -> None:
+    """Source: aws-semantics.md 5.1 "Writes" (1 WCU = one write of up to 1 KB)."""
+    exactly = {"Item": {"k": {"S": "x" * 1_023}}}  # 1 + 1,023 bytes
+    assert item_size(exactly["Item"]) == 1_024
+    assert write_units("PutItem", exactly) == 1.0
+    assert write_units("PutItem", {"Item": {"k": {"S": "x" * 1_024}}}) == 2.0
 
 
 def test_the_capacity_fault_cuts_capacity_without_burst_credit_for_its_window() -> None:
