@@ -103,11 +103,12 @@ def check_experiment(
     found = [site.at(p) for p in window_problems(data)]
     systems, system_problems = _systems(data, site, base_dir, resolver)
     found.extend(system_problems)
-    if all(s.definition is not None for s in systems):
-        # Only against systems that all resolved: a misspelt system is reported once, not
-        # again through every `expect` key and target that names the real one.
-        names = [s.name for s in systems]
-        found.extend(site.at(p) for p in _expect_problems(data.get("expect"), names))
+    names = [s.name for s in systems]
+    unresolved = [s.name for s in systems if s.definition is None]
+    found.extend(site.at(p) for p in _expect_problems(data.get("expect"), names, unresolved))
+    if not unresolved:
+        # Whether a target names something can only be told when every system loaded: the
+        # one that did not might have it.
         found.extend(site.at(p) for p in _target_problems(data.get("faults"), systems))
     return Checked(found, systems)
 
@@ -156,12 +157,14 @@ def _systems(
     return systems, found
 
 
-def _expect_problems(expect: Any, names: list[str]) -> list[Problem]:
+def _expect_problems(expect: Any, names: list[str], unresolved: list[str]) -> list[Problem]:
+    """`expect` keys that name no system of the experiment. A key close to a system that did
+    not load (`systems: [edaa]`, `expect: {eda: ...}`) is left to that system's own problem."""
     if not isinstance(expect, dict):
         return []
     found = []
     for key in expect:
-        if isinstance(key, str) and key not in names:
+        if isinstance(key, str) and key not in names and not did_you_mean(key, unresolved):
             hint = f"this experiment runs: {', '.join(names)}"
             suggestion = did_you_mean(key, names)
             if suggestion is not None:
