@@ -360,12 +360,23 @@ def _experiment_lines(paths: list[Path]) -> list[str]:
             continue
         for item in loaded:
             experiment = item.experiment
-            systems = ", ".join(str(r.overrides.get("system", r.ref)) for r in experiment.systems)
+            systems = ", ".join(_system_labels(item))
             lines.append(
                 f"{item.path}:{item.line}  {experiment.experiment}  [{systems}]  "
                 f"{_first_sentence(experiment.description)}".rstrip()
             )
     return lines
+
+
+def _system_labels(loaded: LoadedExperiment) -> list[str]:
+    """Each system by its name, and the file too when the experiment names it by path."""
+    from chaos.systems import resolve_systems
+
+    resolved = resolve_systems(loaded)  # the file loaded, so its systems did too
+    return [
+        system.name if system.name == ref.ref else f"{system.name} ({ref.ref})"
+        for ref, system in zip(loaded.experiment.systems, resolved, strict=True)
+    ]
 
 
 def _system_rows() -> list[tuple[str, str]]:

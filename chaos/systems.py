@@ -54,6 +54,8 @@ class ResolvedSystem:
 
     definition: SystemDefinition
     source: Path
+    ref: str = ""
+    """How the experiment named it (a registered name or a path), when it did."""
 
     @property
     def name(self) -> str:
@@ -99,7 +101,7 @@ def load_system(ref: SystemRef, base_dir: Path) -> ResolvedSystem:
         definition = SystemDefinition.model_validate(data, context=YAML_CONTEXT)
     except ValidationError as error:
         raise SpecError(diagnostics(error, Document(shown, data, document.node))) from None
-    return ResolvedSystem(definition, path.resolve())
+    return ResolvedSystem(definition, path.resolve(), ref.ref)
 
 
 def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

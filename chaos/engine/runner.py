@@ -36,6 +36,8 @@ class Outcome:
     expected: Verdict
     result: RunResult | None = None
     evidence: Evidence | None = None
+    system_ref: str = ""
+    """How the experiment named the system (its name, or a path to its definition)."""
 
     @property
     def as_expected(self) -> bool:
@@ -86,7 +88,16 @@ def run_one(
         result = World(experiment, system, seed, progress=progress).run()
     except SetupError as error:
         verdict = RunVerdict(Verdict.ERROR, str(error))
-        return Outcome(experiment, loaded.path, loaded.line, system.name, seed, verdict, expected)
+        return Outcome(
+            experiment,
+            loaded.path,
+            loaded.line,
+            system.name,
+            seed,
+            verdict,
+            expected,
+            system_ref=system.ref,
+        )
     except ChaosError:
         raise
     except Exception as error:
@@ -95,5 +106,14 @@ def run_one(
         ) from error
     evidence, verdict = judge(result, reproduce=command)
     return Outcome(
-        experiment, loaded.path, loaded.line, system.name, seed, verdict, expected, result, evidence
+        experiment,
+        loaded.path,
+        loaded.line,
+        system.name,
+        seed,
+        verdict,
+        expected,
+        result,
+        evidence,
+        system_ref=system.ref,
     )

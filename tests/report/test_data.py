@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from chaos.engine.runner import Outcome
 from chaos.ledger import Responded
 from chaos.report.data import BUCKETS, FaultSpan, RunSummary, summarize
+from chaos.spec.experiment import SystemRef
 
 
 def test_summary_keeps_counts_rates_and_the_verdict(tiny_outcomes: dict[str, Outcome]) -> None:
@@ -25,6 +27,19 @@ def test_summary_keeps_counts_rates_and_the_verdict(tiny_outcomes: dict[str, Out
     eda = summarize(tiny_outcomes["eda"])
     assert eda.label == "eda (event-driven)"
     assert (eda.verdict, eda.system_index, eda.findings) == ("survived", 1, ())
+
+
+def test_a_system_named_by_path_keeps_its_place_in_the_experiment(
+    tiny_outcomes: dict[str, Outcome],
+) -> None:
+    eda = tiny_outcomes["eda"]
+    refs = (SystemRef(ref="./payments.yaml"), SystemRef(ref="eda"))
+    experiment = eda.experiment.model_copy(update={"systems": refs})
+    payments = dataclasses.replace(
+        eda, experiment=experiment, system="payments", system_ref="./payments.yaml"
+    )
+    assert summarize(payments).system_index == 0
+    assert summarize(dataclasses.replace(eda, experiment=experiment)).system_index == 1
 
 
 def test_timeline_buckets_add_up_to_the_counts(tiny_outcomes: dict[str, Outcome]) -> None:

@@ -128,6 +128,14 @@ def test_list_shows_everything(capsys: pytest.CaptureFixture[str]) -> None:
         assert re.search(rf"^  {re.escape(name)} +\S", out, re.MULTILINE), name
 
 
+def test_list_names_a_system_given_by_path_and_shows_the_path(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    payments = Path(__file__).parents[2] / "examples" / "payments"
+    assert main(["list", str(payments)]) == 0
+    assert "payments-retries  [payments (./system.yaml), sync]" in capsys.readouterr().out
+
+
 def test_list_points_at_invalid_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "bad.chaos.yaml").write_text(THREE_MISTAKES)
     assert main(["list", str(tmp_path)]) == 0
