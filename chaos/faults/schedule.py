@@ -74,19 +74,29 @@ class FaultSchedule:
         return bool(self.faults)
 
 
-def applies(fault: Fault, params: FaultParams, system: SystemDefinition) -> bool:
-    """Can this fault act on this system at all? (A queue fault on a system without a queue
-    cannot, nor can a fault whose target the system does not have.)"""
-    target = params.target
-    match fault.target_kind:
+def target_names(kind: TargetKind, system: SystemDefinition) -> list[str] | None:
+    """What a fault of this kind may target in the system; None when its kind has no names
+    (an API-wide fault)."""
+    match kind:
         case TargetKind.FUNCTION:
-            return target is None or target in system.functions
+            return list(system.functions)
         case TargetKind.TABLE:
-            return target is None or target in system.tables
+            return list(system.tables)
         case TargetKind.QUEUE:
             queue = system.queue
             if queue is None:
-                return False
-            names = {queue.name} | ({queue.dead_letter.name} if queue.dead_letter else set())
-            return target is None or target in names
-    return True
+                return []
+            dead_letter = queue.dead_letter
+            return [queue.name, *([dead_letter.name] if dead_letter is not None else [])]
+    return None
+
+
+def applies(fault: Fault, params: FaultParams, system: SystemDefinition) -> bool:
+    """Can this fault act on this system at all? (A queue fault on a system without a queue
+    cannot, nor can a fault whose target the system does not have.)"""
+    names = target_names(fault.target_kind, system)
+    if names is None:
+        return True
+    if fault.target_kind is TargetKind.QUEUE and not names:
+        return False
+    return params.target is None or params.target in names

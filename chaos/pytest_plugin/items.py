@@ -19,7 +19,6 @@ from chaos.report.kinds import SHOWN_COUNTS
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
-    from chaos.engine.runner import Outcome
     from chaos.errors import SpecError
     from chaos.report.data import RunSummary
     from chaos.spec.loader import LoadedExperiment
@@ -101,12 +100,12 @@ class ChaosItem(pytest.Item):
 
     def runtest(self) -> None:
         from chaos.engine.runner import run_one
-        from chaos.report.data import summarize
+        from chaos.report.journal import journaled_summary
 
         settings = self.config.stash[SETTINGS]
         outcome = run_one(self.loaded, self.system, seed=settings.seed)
-        summary = summarize(outcome)
-        record(self, outcome, summary)
+        summary = journaled_summary(outcome, settings.journal)
+        record(self, summary)
         if not summary.as_expected:
             raise UnexpectedVerdict(summary, rerun=rerun_command(self.nodeid, summary.seed))
 
@@ -185,15 +184,10 @@ def _register_marker(config: pytest.Config, name: str) -> None:
         config.addinivalue_line("markers", f"{name}: {TAG_HELP}")
 
 
-def record(item: pytest.Item, outcome: Outcome, summary: RunSummary) -> None:
-    """Keep a run for the session's report, JUnit properties and the journal."""
-    from chaos.report.journal import write_journal
-
+def record(item: pytest.Item, summary: RunSummary) -> None:
+    """Keep a run for the session's report and the JUnit properties."""
     item.stash.setdefault(RUNS, []).append(summary)
     item.user_properties.extend(junit_properties(summary))
-    journal = item.config.stash[SETTINGS].journal
-    if journal is not None:
-        write_journal(outcome, journal)
 
 
 JUNIT_COUNTS = (*SHOWN_COUNTS, "unexpected")

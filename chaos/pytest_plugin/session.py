@@ -32,7 +32,7 @@ class ChaosRunner:
         call `chaos.api.check(outcome)` for the standard finding.
         """
         from chaos.api import load, run_loaded
-        from chaos.report.data import summarize
+        from chaos.report.journal import journaled_summary
 
         settings = self.item.config.stash[SETTINGS]
         path, line = self._where(source, settings)
@@ -45,7 +45,7 @@ class ChaosRunner:
         )
         rerun = rerun_command(self.item.nodeid, outcome.seed)
         reproduce = None if isinstance(source, Path) else rerun
-        record(self.item, outcome, summarize(outcome, reproduce=reproduce))
+        record(self.item, journaled_summary(outcome, settings.journal, reproduce=reproduce))
         return outcome
 
     def check(self, outcome: Outcome) -> None:

@@ -17,6 +17,7 @@ from chaos.checks.accounting import percentile
 
 if TYPE_CHECKING:
     from chaos.engine.runner import Outcome
+    from chaos.report.data import RunSummary
 
 JOURNAL_VERSION = 1
 
@@ -98,3 +99,16 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def journaled_summary(
+    outcome: Outcome, journal_dir: Path | None, *, reproduce: str | None = None
+) -> RunSummary:
+    """What every way of running keeps of a run: its summary, and its journal when a
+    journal directory was asked for (CLI, `--jobs` workers, pytest items alike).
+    `reproduce` is as for `summarize`."""
+    from chaos.report.data import summarize
+
+    if journal_dir is not None:
+        write_journal(outcome, journal_dir)
+    return summarize(outcome, reproduce=reproduce)

@@ -32,8 +32,7 @@ class Job:
 
 def _work(job: Job) -> dict[str, Any]:
     from chaos.engine.runner import run_one
-    from chaos.report.data import summarize
-    from chaos.report.journal import write_journal
+    from chaos.report.journal import journaled_summary
     from chaos.spec.loader import load_file
     from chaos.systems import resolve_systems
 
@@ -41,9 +40,7 @@ def _work(job: Job) -> dict[str, Any]:
         loaded = next(e for e in load_file(job.path) if e.experiment.experiment == job.experiment)
         system = resolve_systems(loaded)[job.system_index]
         outcome = run_one(loaded, system, seed=job.seed)
-        if job.journal is not None:
-            write_journal(outcome, job.journal)
-        return {"summary": summarize(outcome).to_dict()}
+        return {"summary": journaled_summary(outcome, job.journal).to_dict()}
     except SpecError as error:  # crosses a process boundary: sent back as text
         return {"user_error": error.render()}
     except ChaosError as error:

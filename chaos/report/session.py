@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from chaos.report.data import RunSummary, summarize
+from chaos.report.data import RunSummary
 from chaos.report.files import write_reports
-from chaos.report.journal import write_journal
+from chaos.report.journal import journaled_summary
 from chaos.report.terminal import print_report, render_text
 
 if TYPE_CHECKING:
@@ -34,9 +34,7 @@ class ReportSession:
         self.summaries: list[RunSummary] = []
 
     def add(self, outcome: Outcome) -> None:
-        self.summaries.append(summarize(outcome))
-        if self.journal is not None:
-            write_journal(outcome, self.journal)
+        self.summaries.append(journaled_summary(outcome, self.journal))
 
     def add_summary(self, summary: RunSummary) -> None:
         """A run that happened elsewhere (a worker process), journal already written."""

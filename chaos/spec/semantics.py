@@ -8,10 +8,10 @@ other keys of the file are still broken.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chaos.errors import Diagnostic
 from chaos.registry import did_you_mean
@@ -19,8 +19,10 @@ from chaos.spec.base import Loc, Problem, key_path
 from chaos.spec.diagnose import Site
 from chaos.spec.experiment import REFERENCE_SYSTEMS
 from chaos.spec.resolve import SystemInfo, SystemResolver
-from chaos.spec.system import SystemDefinition
 from chaos.spec.units import UnitError, format_duration, parse_duration
+
+if TYPE_CHECKING:
+    from chaos.faults.base import TargetKind
 
 
 def window_problems(data: dict[Any, Any]) -> list[Problem]:
@@ -194,42 +196,35 @@ def _target_problems(faults: Any, systems: list[SystemInfo]) -> list[Problem]:
         target = params.get("target")
         if not isinstance(target, str):
             continue
-        kind = str(registry.get(name).target_kind)
-        problem = _target_problem(kind, target, systems)
+        problem = _target_problem(registry.get(name).target_kind, target, systems)
         if problem is not None:
             message, hint = problem
             found.append(Problem(("faults", index, name, "target"), message, hint))
     return found
 
 
-def _queues(definition: SystemDefinition) -> list[str]:
-    queue = definition.queue
-    if queue is None:
-        return []
-    return [queue.name, *([queue.dead_letter.name] if queue.dead_letter is not None else [])]
-
-
-# What a target may name, as `chaos.faults.schedule.applies` matches it at run time.
-_TARGETS: dict[str, Callable[[SystemDefinition], list[str]]] = {
-    "function": lambda d: list(d.functions),
-    "table": lambda d: list(d.tables),
-    "queue": _queues,
-}
-
-
-def _target_problem(kind: str, target: str, systems: list[SystemInfo]) -> tuple[str, str] | None:
+def _target_problem(
+    kind: TargetKind, target: str, systems: list[SystemInfo]
+) -> tuple[str, str] | None:
     """A target that names nothing in any of the systems (a typo), or None.
 
     A target that only some of the systems have is fine: like a queue fault on a system
     without a queue, the fault does not act there, and a system no fault acts on is judged
     inconclusive, never passed.
     """
-    if kind not in _TARGETS:
-        return (
-            f"this fault acts on the system's {kind}, which has no name to target",
-            "leave out 'target'",
-        )
-    names = {s.name: _TARGETS[kind](s.definition) for s in systems if s.definition is not None}
+    from chaos.faults.schedule import target_names
+
+    names: dict[str, list[str]] = {}
+    for system in systems:
+        if system.definition is None:
+            continue
+        found = target_names(kind, system.definition)
+        if found is None:
+            return (
+                f"this fault acts on the system's {kind}, which has no name to target",
+                "leave out 'target'",
+            )
+        names[system.name] = found
     if not names or any(target in found for found in names.values()):
         return None
     which = ", ".join(repr(name) for name in names)
