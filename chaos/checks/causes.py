@@ -23,16 +23,35 @@ from chaos.ledger import (
 THROTTLE_CODES = frozenset(THROTTLES)
 """DynamoDB's throttling error codes (the SDK retries them all)."""
 
+
+class Cause(str):
+    """A cause as findings show it, `phrase` then `detail`: "Lambda throttle at its
+    concurrency limit (client saw 500) during lambda.throttle". The phrase alone is what
+    stays the same from one experiment to the next, which the scoreboard groups by."""
+
+    phrase: str
+    detail: str
+
+    def __new__(cls, phrase: str, detail: str = "") -> Cause:
+        self = super().__new__(cls, f"{phrase} {detail}" if detail else phrase)
+        self.phrase = phrase
+        self.detail = detail
+        return self
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]  # (pickle)
+        return self.phrase, self.detail
+
+
 _STAGES = {
-    "api_throttle": "API Gateway throttle (429)",
-    "lambda_throttle": "Lambda throttle at its concurrency limit (client saw 500)",
-    "integration_timeout": "API Gateway integration timeout (504)",
-    "client_timeout": "client timeout",
-    "enqueue_error": "SQS send error in the API Gateway integration (500)",
+    "api_throttle": Cause("API Gateway throttle (429)"),
+    "lambda_throttle": Cause("Lambda throttle at its concurrency limit", "(client saw 500)"),
+    "integration_timeout": Cause("API Gateway integration timeout (504)"),
+    "client_timeout": Cause("client timeout"),
+    "enqueue_error": Cause("SQS send error in the API Gateway integration (500)"),
 }
 
 
-def cause(facts: RequestFacts, evidence: Evidence) -> str:
+def cause(facts: RequestFacts, evidence: Evidence) -> Cause:
     """One phrase for why this request failed, with the faults it lived through.
 
     A fault is named when its window overlaps the request's life up to the failure, not only
@@ -42,7 +61,7 @@ def cause(facts: RequestFacts, evidence: Evidence) -> str:
     history = evidence.history(facts.request_id)
     if facts.silently_expired:
         assert facts.expired_at is not None
-        return _during("SQS retention expiry", facts.first_sent, facts.expired_at, evidence)
+        return _during(Cause("SQS retention expiry"), facts.first_sent, facts.expired_at, evidence)
     responses = [r for r in history if isinstance(r, Responded)]
     if not facts.acknowledged and responses:
         last = responses[-1]
@@ -54,22 +73,22 @@ def cause(facts: RequestFacts, evidence: Evidence) -> str:
     failure = _consumer_failure(history)
     if failure is not None:
         phrase, at = failure
-        return _during(phrase, facts.first_sent, at, evidence)
-    return "no failure recorded (still in flight at the end?)"
+        return _during(Cause(phrase), facts.first_sent, at, evidence)
+    return Cause("no failure recorded (still in flight at the end?)")
 
 
-def tally(causes: Iterable[str]) -> tuple[tuple[str, int], ...]:
+def tally(causes: Iterable[Cause]) -> tuple[tuple[Cause, int], ...]:
     return tuple(Counter(causes).most_common())
 
 
-def _response_cause(response: Responded, history: list[Record]) -> str:
+def _response_cause(response: Responded, history: list[Record]) -> Cause:
     if response.stage in _STAGES:
         return _STAGES[response.stage]
     if response.stage == "function_error":
-        return _function_failure(history, before=response.t) + " (client saw 502)"
+        return Cause(_function_failure(history, before=response.t), "(client saw 502)")
     if response.stage == "handler":
-        return f"handler answered {response.status}"
-    return f"client saw {response.status} ({response.stage})"
+        return Cause(f"handler answered {response.status}")
+    return Cause(f"client saw {response.status} ({response.stage})")
 
 
 def _function_failure(history: list[Record], *, before: float) -> str:
@@ -143,6 +162,9 @@ def _item_failure(history: list[Record], invocation_id: str) -> str:
     return f"{what} after {len(failed)} failed SDK attempts"
 
 
-def _during(phrase: str, start: float, end: float, evidence: Evidence) -> str:
+def _during(cause: Cause, start: float, end: float, evidence: Evidence) -> Cause:
     faults = evidence.faults_during(start, end)
-    return f"{phrase} during {', '.join(faults)}" if faults else phrase
+    if not faults:
+        return cause
+    during = f"during {', '.join(faults)}"
+    return Cause(cause.phrase, f"{cause.detail} {during}" if cause.detail else during)

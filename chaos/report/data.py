@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from chaos.checks.accounting import Accounting, percentile
-from chaos.checks.causes import THROTTLE_CODES
+from chaos.checks.causes import THROTTLE_CODES, Cause
 from chaos.ledger import AwsCalled, Responded, Sent
 
 if TYPE_CHECKING:
@@ -82,6 +82,9 @@ class RunSummary:
     findings: tuple[str, ...] = ()
     causes: tuple[tuple[str, int], ...] = ()
     """Why requests failed, most frequent first, over every failed assertion."""
+    main_cause: str = ""
+    """The most frequent cause's bare phrase, without what differs between experiments
+    (the fault window it fell in, the status the client saw)."""
     reproduce: str = ""
     windows: tuple[FaultSpan, ...] = ()
     timeline: Timeline | None = None
@@ -134,6 +137,7 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
     command = outcome.reproduce if reproduce is None else reproduce
     names = experiment.system_names()
     ref = outcome.system_ref or outcome.system
+    causes, main_cause = _causes(outcome)
     base = RunSummary(
         experiment=experiment.experiment,
         path=str(outcome.path),
@@ -156,7 +160,8 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
             for r in outcome.verdict.results
             if r.finding
         ),
-        causes=_causes(outcome),
+        causes=causes,
+        main_cause=main_cause,
     )
     if outcome.result is None or outcome.evidence is None:
         return base
@@ -186,14 +191,19 @@ def _spec_windows(outcome: Outcome) -> tuple[FaultSpan, ...]:
     return tuple(sorted(spans, key=lambda s: (s.start, s.label)))
 
 
-def _causes(outcome: Outcome) -> tuple[tuple[str, int], ...]:
+def _causes(outcome: Outcome) -> tuple[tuple[tuple[str, int], ...], str]:
+    """Causes over every failed assertion, most frequent first, and the first one's phrase."""
     totals: dict[str, int] = {}
+    phrases: dict[str, str] = {}
     for result in outcome.verdict.results:
         if result.finding is None:
             continue
         for cause, count in result.finding.causes:
-            totals[cause] = totals.get(cause, 0) + count
-    return tuple(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+            text = str(cause)  # a plain str, which execnet and json carry
+            totals[text] = totals.get(text, 0) + count
+            phrases[text] = cause.phrase if isinstance(cause, Cause) else text
+    ordered = tuple(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+    return ordered, phrases[ordered[0][0]] if ordered else ""
 
 
 def _success_rate(accounting: Accounting) -> float | None:

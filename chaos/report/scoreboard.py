@@ -5,18 +5,11 @@ Pure functions of `RunSummary`s, shared by the terminal and Markdown reports.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chaos.report.data import RunSummary
 
-_DETAILS = (
-    re.compile(r" \(\d+x\)"),
-    re.compile(r" \(client saw \d+\)"),
-    re.compile(r" during .*$"),
-)
-"""Per-run detail in a cause: repeats, status codes, the fault window it fell in."""
 MAX_NAMED = 3
 """Experiments named per reason before `and N more`."""
 MAX_REASONS = 3
@@ -71,14 +64,9 @@ def sentence(label: str, runs: Sequence[RunSummary]) -> str:
 
 
 def main_reason(run: RunSummary) -> str:
-    """The most frequent cause behind a run's findings, else its verdict's reason, stripped
-    of what differs between experiments (which fault window, which status, how often)."""
-    if run.causes:
-        reason = run.causes[0][0]
-        for pattern in _DETAILS:
-            reason = pattern.sub("", reason)
-        return reason
-    return run.reason.split("; ")[0]
+    """The most frequent cause behind a run's findings, without what differs between
+    experiments (which fault window, which status); else its verdict's reason."""
+    return run.main_cause or run.reason.split("; ")[0]
 
 
 def _grouped(runs: Sequence[RunSummary]) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 from chaos.aws.esm import INVALID_REPORT
 from chaos.checks.accounting import account
-from chaos.checks.causes import cause
+from chaos.checks.causes import Cause, cause
 from chaos.checks.history import story
 from chaos.ledger import AwsCalled, BatchFailed, InvocationEnded, Invoked
 from tests.checks.ledgers import EFFECTS_TABLE, History, Story
@@ -24,7 +27,7 @@ QUEUED_THEN_LOST = Story(
 )
 
 
-def _cause_of(history: History) -> str:
+def _cause_of(history: History) -> Cause:
     facts = account(history.ledger(), history.final(), effects_table=EFFECTS_TABLE).requests["r1"]
     return cause(facts, history.evidence())
 
@@ -89,3 +92,13 @@ def test_a_story_collapses_back_to_back_repeats() -> None:
         f"    1.000s  dynamodb PutItem orders: {PTEE} [injected]  (x3, the last at 2.250s)",
         "    3.000s  dynamodb PutItem orders: ok",
     )
+
+
+def test_a_cause_reads_as_text_and_keeps_its_bare_phrase() -> None:
+    """Findings print the whole cause; the scoreboard groups experiments by the phrase."""
+    shown = Cause("Lambda throttle at its concurrency limit", "(client saw 500) during x")
+    assert shown == "Lambda throttle at its concurrency limit (client saw 500) during x"
+    assert shown.phrase == "Lambda throttle at its concurrency limit"
+    for copied in (copy.deepcopy(shown), pickle.loads(pickle.dumps(shown))):
+        assert (copied, copied.phrase, copied.detail) == (shown, shown.phrase, shown.detail)
+    assert type(str(shown)) is str  # what summaries keep: json and execnet carry it

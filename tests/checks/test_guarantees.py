@@ -227,3 +227,7 @@ def test_a_sync_rejection_names_the_throttle_and_the_sdk_attempts() -> None:
     assert [cause for cause, _ in result.finding.causes] == [
         f"DynamoDB throttle after {attempts} SDK attempts (client saw 502) during dynamodb.throttle"
     ]
+    # What the scoreboard groups experiments by: the same in any experiment.
+    assert [cause.phrase for cause, _ in result.finding.causes] == [
+        f"DynamoDB throttle after {attempts} SDK attempts"
+    ]

@@ -111,6 +111,7 @@ def summaries() -> list[RunSummary]:
                     300,
                 ),
             ),
+            main_cause="Lambda throttle at its concurrency limit",
             windows=(throttle,),
             timeline=_timeline(120.0, rate=10, fault=(20.0, 50.0), queue=False),
         ),
@@ -160,6 +161,7 @@ def summaries() -> list[RunSummary]:
                     9876,
                 ),
             ),
+            main_cause="DynamoDB throttle after 4 SDK attempts",
             windows=db,
             timeline=_timeline(300.0, rate=150, fault=(60.0, 180.0), queue=False),
         ),
@@ -184,10 +186,11 @@ def summaries() -> list[RunSummary]:
             causes=(
                 (
                     "DynamoDB throttle after 4 failed SDK attempts "
-                    "(6x) during dynamodb.throttle on orders",
+                    "during dynamodb.throttle on orders",
                     1234,
                 ),
             ),
+            main_cause="DynamoDB throttle after 4 failed SDK attempts",
             reproduce="chaos-arena run experiments/db.chaos.yaml --experiment db-throttle "
             "--system eda --seed 7",
             windows=db,

@@ -38,7 +38,10 @@ def test_a_clean_sweep_reads_plainly() -> None:
 def test_long_lists_are_shortened() -> None:
     failed = next(s for s in summaries() if s.system == "sync")
     runs = [replace(failed, experiment=f"e{i}") for i in range(5)]
-    runs += [replace(failed, experiment=f"x{i}", causes=((f"cause {i}", 1),)) for i in range(4)]
+    runs += [
+        replace(failed, experiment=f"x{i}", causes=((f"cause {i}", 1),), main_cause=f"cause {i}")
+        for i in range(4)
+    ]
     assert sentence("sync", runs) == (
         "sync survived 0 of 9. Failed 9: Lambda throttle at its concurrency limit "
         "(e0, e1, e2 and 2 more); cause 0 (x0); cause 1 (x1); 2 more for other reasons."
