@@ -204,6 +204,11 @@ class LambdaService:
     ) -> Generator[simpy.Event, Any, InvocationResult]:
         env = self.env
         effect = self._effects(function.name)
+        if effect.cold_start and function.idle and not function.scaling.take(env.now):
+            # Admission found an idle environment and took no scaling token; the forced
+            # new environment needs one like any other (aws-semantics.md 1.5).
+            self.ledger.append(Throttled(env.now, function.name, request_ids, THROTTLED_SCALING))
+            return InvocationResult("throttled", throttle_reason=THROTTLED_SCALING)
         environment, cold = self._environment(function, force_cold=effect.cold_start)
         invocation_id = f"{function.name}-{next(self._ids):07d}"
         self.ledger.append(Invoked(env.now, invocation_id, function.name, request_ids, cold))

@@ -176,6 +176,27 @@ def test_warm_environments_do_not_need_scaling_tokens() -> None:
     assert outcomes(again) == ["ok", "ok"]
 
 
+def test_a_forced_cold_start_needs_a_scaling_token_too() -> None:
+    """`lambda.cold_start` runs an invocation on a new environment even when an idle one
+    exists; a new environment consumes the scaling allowance, so beyond it the invocation is
+    throttled. Source: aws-semantics.md 1.1 "Scaling rate", 1.5 "A new environment consumes
+    the scaling-rate token bucket"."""
+    env, ledger = simpy.Environment(), Ledger()
+    schedule = faults("[{lambda.cold_start: {probability: 100%, at: 10s, for: 10s}}]")
+    service = lambda_service(env, ledger, schedule=schedule, concurrency=5_000, scale_per_10s=2)
+    add(service, "f", sleeper(1.0))
+    warm_up = start_many(env, service, "f", 2)  # two environments: the bucket is empty
+    env.run(until=10.0)  # idle since t=1; the bucket refilled to 2 by now
+    forced = start_many(env, service, "f", 2)
+    env.run(until=10.5)
+    third = start_many(env, service, "f", 1)  # an idle one is still there, no token left
+    env.run()
+    assert outcomes(warm_up) == ["ok", "ok"]
+    assert outcomes(forced) == ["ok", "ok"]
+    assert outcomes(third) == ["throttled"]
+    assert third[0].value.throttle_reason == THROTTLED_SCALING
+
+
 # -- timeouts (aws-semantics.md 1.2, 1.3, 1.5) ------------------------------------------------
 
 
