@@ -28,7 +28,6 @@ from chaos.sim.fibers import virtual_sleep
 from chaos.spec.system import SystemDefinition
 
 _GONE = (410, "GoneException", "The connection with the provided id no longer exists")
-_CAPACITY_THROTTLE = THROTTLES["ProvisionedThroughputExceededException"]
 
 
 class Router:
@@ -49,6 +48,14 @@ class Router:
         self.draw = draw
         self.capacity = {
             name: TableCapacity(name, table, faults) for name, table in system.tables.items()
+        }
+        self._capacity_throttles = {
+            name: THROTTLES[
+                table.on_demand_throttle_code
+                if table.billing == "on_demand"
+                else "ProvisionedThroughputExceededException"
+            ]
+            for name, table in system.tables.items()
         }
         self.calls = 0
         self._pending: dict[int, tuple[str, str]] = {}
@@ -106,7 +113,7 @@ class Router:
                 and operation in WRITE_OPERATIONS
                 and not capacity.admit_write(self.env.now, write_units(operation, body))
             ):
-                effect = _CAPACITY_THROTTLE
+                effect = self._capacity_throttles[table]
         if effect is not None and effect.error_status is not None:
             self._record(
                 invocation, request_id, "dynamodb", operation, table, effect.error_code, True

@@ -27,7 +27,7 @@ from chaos.faults.base import (
     hit,
 )
 from chaos.faults.registry import fault_type
-from chaos.spec.types import Fraction, Integer, PositiveDuration
+from chaos.spec.types import Fraction, Integer, PositiveDuration, ThrottleCode
 
 
 class DelayParams(ProbabilityParams):
@@ -102,12 +102,6 @@ class LambdaThrottle(ConcurrencyFault):
         return params.concurrency
 
 
-ThrottleCode = Literal[
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"
-]
-"""DynamoDB's throttling errors, all HTTP 400 and retried by the SDKs (aws-semantics.md 5.4)."""
-
-
 class DynamoThrottleParams(FaultParams):
     probability: Fraction | None = None
     """Share of calls rejected as throttled (HTTP 400 with `code`)."""
@@ -136,7 +130,7 @@ THROTTLES = {
     code: CallEffect(error_status=400, error_code=code, error_message=message)
     for code, message in _THROTTLE_MESSAGES.items()
 }
-"""The throttle responses; the capacity model answers with the first, as provisioned tables do."""
+"""The throttle responses, by code."""
 
 
 @fault_type

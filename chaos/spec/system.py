@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from chaos.spec.base import Problem, SpecModel, SpecProblems, spec_error
-from chaos.spec.types import Duration, Integer, Rate, Slug, named_pattern
+from chaos.spec.types import Duration, Integer, Rate, Slug, ThrottleCode, named_pattern
 from chaos.spec.units import format_duration
 
 _HANDLER_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -124,6 +124,10 @@ class TableDef(SpecModel):
     """Unused capacity kept as burst credit (AWS: up to 300 s)."""
     on_demand_write_limit: Rate = 4_000.0
     """On-demand write request units per second a new table serves at once (AWS: 4,000)."""
+    on_demand_throttle_code: ThrottleCode = "ProvisionedThroughputExceededException"
+    """The error an on-demand table answers above its limit. AWS names all three for
+    on-demand throttles without saying which when; botocore's legacy retry mode does not
+    retry RequestLimitExceeded. Provisioned tables always answer the first."""
     latency: LatencyModel = LatencyModel()
     """Per call (AWS: single-digit milliseconds)."""
 

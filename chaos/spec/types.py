@@ -8,7 +8,7 @@ value must be above zero, the schema's pattern says so too, so an editor flags `
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, Strict, ValidationInfo, WithJsonSchema
 
@@ -127,3 +127,9 @@ Slug = Annotated[
     Field(min_length=1, max_length=80),
 ]
 """A name usable in test ids and file names."""
+
+
+ThrottleCode = Literal[
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"
+]
+"""DynamoDB's throttling errors, all HTTP 400 and retried by the SDKs (aws-semantics.md 5.4)."""

@@ -165,6 +165,39 @@ def test_the_capacity_model_throttles_a_burst_by_itself() -> None:
     assert not any(c.injected is False and c.outcome == PTEE for c in puts(result))
 
 
+@pytest.mark.parametrize(
+    "table, code",
+    [
+        ("billing: on_demand, on_demand_write_limit: 1/s", PTEE),
+        (
+            "billing: on_demand, on_demand_write_limit: 1/s, "
+            "on_demand_throttle_code: ThrottlingException",
+            "ThrottlingException",
+        ),
+        (
+            "billing: provisioned, write_capacity: 1, burst_seconds: 0s, "
+            "on_demand_throttle_code: ThrottlingException",
+            PTEE,
+        ),
+    ],
+)
+def test_an_on_demand_table_over_its_limit_answers_its_throttle_code(table: str, code: str) -> None:
+    """Above its limit an on-demand table throttles with the code the system names
+    (ProvisionedThroughputExceededException by default); a provisioned table always answers
+    PTEE. Source: aws-semantics.md 5.4 "Model PTEE for provisioned and hot-partition
+    throttles, and make the code a parameter for on-demand"."""
+    result = run_yaml(
+        """
+        experiment: burst
+        duration: 1m
+        workload: {steady: {rate: 20/s, for: 1s}}
+    """,
+        sync_system("put_order", table=f"{table}, {INSTANT_DB}"),
+    )
+    throttles = {c.outcome for c in puts(result) if c.outcome != "ok"}
+    assert throttles == {code}
+
+
 def test_a_write_before_the_timeout_persists() -> None:
     """A handler that writes and then runs past its timeout: the client sees 502, and the
     write is in the table. Source: aws-semantics.md 1.5 "Side effects completed before the
