@@ -9,7 +9,7 @@ module is fully typed and every problem of a file is reported at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from chaos.spec import schema as schemas
 from chaos.spec.base import key_path
 from chaos.spec.diagnose import Site, diagnostics
 from chaos.spec.experiment import Experiment, experiment_model
-from chaos.spec.resolve import SystemResolver
+from chaos.spec.resolve import SystemInfo, SystemResolver
 from chaos.spec.semantics import check_experiment
 from chaos.spec.types import YAML_CONTEXT
 from chaos.spec.yamlsource import Document, YamlProblem, parse_documents, read_text
@@ -36,6 +36,9 @@ class LoadedExperiment:
     path: Path
     line: int
     column: int = 1
+    systems: tuple[SystemInfo, ...] = field(default=(), compare=False, repr=False)
+    """Its systems as validation resolved them, kept for the run (empty for an experiment
+    built in Python, whose systems are resolved when it runs)."""
 
 
 def experiment_files(paths: Iterable[Path]) -> list[Path]:
@@ -119,11 +122,12 @@ def load_text(
             hint="start with 'experiment: my-name' (see `chaos-arena new`)",
         )
     for document, prefix, data in entries:
-        experiment, found = _load_one(document, prefix, data, base_dir, resolver)
+        experiment, found, systems = _load_one(document, prefix, data, base_dir, resolver)
         problems.extend(found)
         if experiment is not None:
             line, column, _ = document.locate(prefix)
-            loaded.append(LoadedExperiment(experiment, source or Path(shown), line, column))
+            where = source or Path(shown)
+            loaded.append(LoadedExperiment(experiment, where, line, column, tuple(systems)))
     problems.extend(_duplicate_names(entries))
     if problems:
         raise SpecError(_unique(problems))
@@ -132,37 +136,46 @@ def load_text(
 
 def _load_one(
     document: Document, prefix: list[Any], data: Any, base_dir: Path, resolver: SystemResolver
-) -> tuple[Experiment | None, list[Diagnostic]]:
+) -> tuple[Experiment | None, list[Diagnostic], list[SystemInfo]]:
     site = Site(document, tuple(prefix))
     line, column, _ = document.locate(prefix)
     if not isinstance(data, dict):
-        return None, [
-            Diagnostic(
-                document.path,
-                line,
-                column,
-                _not_an_experiment(data, prefix),
-                key_path(prefix),
-                hint="an experiment starts with 'experiment: my-name'",
-            )
-        ]
+        return (
+            None,
+            [
+                Diagnostic(
+                    document.path,
+                    line,
+                    column,
+                    _not_an_experiment(data, prefix),
+                    key_path(prefix),
+                    hint="an experiment starts with 'experiment: my-name'",
+                )
+            ],
+            [],
+        )
     if "experiment" not in data and "system" in data and "architecture" in data:
-        return None, [
-            Diagnostic(
-                document.path,
-                line,
-                column,
-                "this is a system definition, not an experiment",
-                hint="name it in an experiment: 'systems: [path/to/system.yaml]'",
-            )
-        ]
-    problems = check_experiment(data, site, base_dir, resolver).diagnostics
+        return (
+            None,
+            [
+                Diagnostic(
+                    document.path,
+                    line,
+                    column,
+                    "this is a system definition, not an experiment",
+                    hint="name it in an experiment: 'systems: [path/to/system.yaml]'",
+                )
+            ],
+            [],
+        )
+    checked = check_experiment(data, site, base_dir, resolver)
+    problems = checked.diagnostics
     try:
         experiment = experiment_model().model_validate(data, context=YAML_CONTEXT, by_name=False)
     except ValidationError as error:
         problems.extend(diagnostics(error, document, prefix, schemas.experiment_root()))
-        return None, problems
-    return (None if problems else experiment), problems
+        return None, problems, []
+    return (None if problems else experiment), problems, checked.systems
 
 
 def _not_an_experiment(data: Any, prefix: list[Any]) -> str:

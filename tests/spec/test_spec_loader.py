@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from chaos import systems
 from chaos.errors import SpecError
 from chaos.spec.experiment import Experiment, Steady
 from chaos.spec.loader import load_file, load_paths, load_text
 from chaos.spec.system import SystemDefinition
-from chaos.systems import load_system
+from chaos.systems import load_system, resolve_systems
 
 HERE = Path(__file__).parent
 HEAD = "experiment: x\nduration: 10m\nworkload:\n  steady: {rate: 10/s}\n"
@@ -148,6 +149,21 @@ def test_the_runner_still_merges_overrides() -> None:
     resolved = load_system(loaded.experiment.systems[0], Path.cwd())
     assert resolved.definition.queue is not None
     assert resolved.definition.queue.visibility_timeout == 120
+
+
+def test_a_run_takes_the_systems_validation_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading a file resolves its systems once (overrides merged, paths relative to the
+    file); the run uses those and reads no system file again. Same answer as reading them."""
+    (loaded,) = load_file(HERE / "valid" / "full-format.chaos.yaml")
+    fresh = resolve_systems(loaded, base_dir=loaded.path.parent)
+    monkeypatch.setattr(systems, "load_system", _no_second_read)
+    kept = resolve_systems(loaded)
+    assert kept == fresh
+    assert [s.ref for s in kept] == loaded.experiment.system_names()
+
+
+def _no_second_read(*_args: object) -> None:
+    raise AssertionError("a system was read again")
 
 
 def test_aws_limits_hold_from_python_too() -> None:
