@@ -84,10 +84,10 @@ def run_one(
     seed = experiment.seed if seed is None else seed
     expected = expected_verdict(experiment, system.name)
     command = reproduce_command(loaded.path, experiment.experiment, system.name, seed)
-    try:
-        result = World(experiment, system, seed, progress=progress).run()
-    except SetupError as error:
-        verdict = RunVerdict(Verdict.ERROR, str(error))
+
+    def outcome(
+        verdict: RunVerdict, result: RunResult | None = None, evidence: Evidence | None = None
+    ) -> Outcome:
         return Outcome(
             experiment,
             loaded.path,
@@ -96,8 +96,15 @@ def run_one(
             seed,
             verdict,
             expected,
+            result,
+            evidence,
             system_ref=system.ref,
         )
+
+    try:
+        result = World(experiment, system, seed, progress=progress).run()
+    except SetupError as error:
+        return outcome(RunVerdict(Verdict.ERROR, str(error)))
     except ChaosError:
         raise
     except Exception as error:
@@ -105,15 +112,4 @@ def run_one(
             f"{command} crashed: {type(error).__name__}: {error}", seed=seed
         ) from error
     evidence, verdict = judge(result, reproduce=command)
-    return Outcome(
-        experiment,
-        loaded.path,
-        loaded.line,
-        system.name,
-        seed,
-        verdict,
-        expected,
-        result,
-        evidence,
-        system_ref=system.ref,
-    )
+    return outcome(verdict, result, evidence)

@@ -140,34 +140,17 @@ def _load_one(
     site = Site(document, tuple(prefix))
     line, column, _ = document.locate(prefix)
     if not isinstance(data, dict):
+        hint = "an experiment starts with 'experiment: my-name'"
+        message = _not_an_experiment(data, prefix)
         return (
             None,
-            [
-                Diagnostic(
-                    document.path,
-                    line,
-                    column,
-                    _not_an_experiment(data, prefix),
-                    key_path(prefix),
-                    hint="an experiment starts with 'experiment: my-name'",
-                )
-            ],
+            [Diagnostic(document.path, line, column, message, key_path(prefix), hint=hint)],
             [],
         )
     if "experiment" not in data and "system" in data and "architecture" in data:
-        return (
-            None,
-            [
-                Diagnostic(
-                    document.path,
-                    line,
-                    column,
-                    "this is a system definition, not an experiment",
-                    hint="name it in an experiment: 'systems: [path/to/system.yaml]'",
-                )
-            ],
-            [],
-        )
+        hint = "name it in an experiment: 'systems: [path/to/system.yaml]'"
+        message = "this is a system definition, not an experiment"
+        return None, [Diagnostic(document.path, line, column, message, hint=hint)], []
     checked = check_experiment(data, site, base_dir, resolver)
     problems = checked.diagnostics
     try:
