@@ -196,13 +196,14 @@ def resolve_systems(
     Relative system paths count from the experiment file's directory (or `base_dir`).
     Importing this does not load the engine (moto, boto3): pytest collection uses it.
     """
-    if base_dir is None and _all_resolved(loaded):
+    kept = [
+        ResolvedSystem(info.definition, info.source.resolve(), info.ref)
+        for info in loaded.systems
+        if info.definition is not None and info.source is not None
+    ]
+    if base_dir is None and len(kept) == len(loaded.experiment.systems):
         # Validation resolved them already, from the same directory: no second read.
-        return [
-            ResolvedSystem(info.definition, info.source.resolve(), info.ref)
-            for info in loaded.systems
-            if info.definition is not None and info.source is not None
-        ]
+        return kept
     base = loaded.path.parent if base_dir is None else base_dir
     resolved: list[ResolvedSystem] = []
     problems: list[Diagnostic] = []
@@ -214,10 +215,3 @@ def resolve_systems(
     if problems:
         raise SpecError(problems)
     return resolved
-
-
-def _all_resolved(loaded: LoadedExperiment) -> bool:
-    systems = loaded.systems
-    return len(systems) == len(loaded.experiment.systems) and all(
-        info.definition is not None and info.source is not None for info in systems
-    )

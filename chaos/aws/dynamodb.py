@@ -16,6 +16,7 @@ from chaos.faults.base import CapacityFault
 from chaos.faults.schedule import FaultSchedule
 from chaos.sim.bucket import TokenBucket
 from chaos.spec.system import TableDef
+from chaos.spec.types import ThrottleCode
 
 WRITE_OPERATIONS = frozenset(
     {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
@@ -28,12 +29,16 @@ class TableCapacity:
     def __init__(self, name: str, definition: TableDef, faults: FaultSchedule) -> None:
         self.name = name
         self.faults = faults
+        self.throttle_code: ThrottleCode
+        """What the table answers when this model throttles a write."""
         if definition.billing == "provisioned":
             rate = float(definition.write_capacity)
             self._normal = (rate, rate * max(definition.burst_seconds, 1.0))
+            self.throttle_code = "ProvisionedThroughputExceededException"
         else:
             limit = definition.on_demand_write_limit
             self._normal = (limit, limit)
+            self.throttle_code = definition.on_demand_throttle_code
         self._shape = self._normal
         self.bucket = TokenBucket(*self._normal)
 

@@ -49,14 +49,6 @@ class Router:
         self.capacity = {
             name: TableCapacity(name, table, faults) for name, table in system.tables.items()
         }
-        self._capacity_throttles = {
-            name: THROTTLES[
-                table.on_demand_throttle_code
-                if table.billing == "on_demand"
-                else "ProvisionedThroughputExceededException"
-            ]
-            for name, table in system.tables.items()
-        }
         self.calls = 0
         self._pending: dict[int, tuple[str, str]] = {}
 
@@ -113,7 +105,7 @@ class Router:
                 and operation in WRITE_OPERATIONS
                 and not capacity.admit_write(self.env.now, write_units(operation, body))
             ):
-                effect = self._capacity_throttles[table]
+                effect = THROTTLES[capacity.throttle_code]
         if effect is not None and effect.error_status is not None:
             self._record(
                 invocation, request_id, "dynamodb", operation, table, effect.error_code, True

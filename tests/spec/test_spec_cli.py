@@ -86,19 +86,25 @@ def test_validate_a_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert f"{missing}: cannot read the file: no such file" in capsys.readouterr().out
 
 
-def test_validate_imports_handlers_unless_told_not_to(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _system_with_handler(tmp_path: Path, handler: str) -> tuple[Path, Path]:
+    """A sync system `mine.yaml` whose function is `handler`, and an experiment running it."""
     system = tmp_path / "mine.yaml"
     system.write_text(
         "system: mine\narchitecture: sync\napi: {function: api}\n"
-        "functions:\n  api: {handler: not_installed_anywhere:handle}\n"
+        f"functions:\n  api: {{handler: {handler}}}\n"
         "tables: {orders: {}}\neffects: {table: orders}\n"
     )
     experiment = tmp_path / "mine.chaos.yaml"
     experiment.write_text(
         "experiment: mine\nduration: 1m\nsystems: [mine.yaml]\nworkload: {steady: {rate: 1/s}}\n"
     )
+    return system, experiment
+
+
+def test_validate_imports_handlers_unless_told_not_to(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    system, experiment = _system_with_handler(tmp_path, "not_installed_anywhere:handle")
     assert main(["validate", str(experiment)]) == 2
     out = capsys.readouterr().out
     assert (
@@ -237,15 +243,7 @@ def test_a_handler_that_exits_at_import_is_reported_not_obeyed(
 ) -> None:
     """`sys.exit()` in a handler module's init is that module's error, not the CLI's exit."""
     (tmp_path / "leaves.py").write_text("import sys\nsys.exit('bye')\n")
-    (tmp_path / "mine.yaml").write_text(
-        "system: mine\narchitecture: sync\napi: {function: api}\n"
-        "functions:\n  api: {handler: leaves:handle}\n"
-        "tables: {orders: {}}\neffects: {table: orders}\n"
-    )
-    experiment = tmp_path / "mine.chaos.yaml"
-    experiment.write_text(
-        "experiment: mine\nduration: 1m\nsystems: [mine.yaml]\nworkload: {steady: {rate: 1/s}}\n"
-    )
+    _, experiment = _system_with_handler(tmp_path, "leaves:handle")
     assert main(["validate", str(experiment)]) == 2
     assert "cannot import handler 'leaves:handle': SystemExit: bye" in capsys.readouterr().out
 
