@@ -109,6 +109,26 @@ class InvocationEnded(NamedTuple):
     """Partial batch response: the message ids the function reported as failed."""
 
 
+class InitFailed(NamedTuple):
+    """A new execution environment's init did not finish: it raised, exited, or ran past its
+    limit (10 s, then the function timeout when Lambda runs it again in the invocation)."""
+
+    t: float
+    invocation_id: str
+    function: str
+    reason: str
+    """The runtime's error (Runtime.ImportModuleError...), `init timed out` or `init spun`."""
+
+
+class NetworkRefused(NamedTuple):
+    """Handler code reached for the network during a run; the connection failed at once."""
+
+    t: float
+    invocation_id: str
+    request_id: str
+    address: str
+
+
 class BatchFailed(NamedTuple):
     """The event source mapping counted an invocation that returned as a failure of the whole
     batch (an invalid partial batch response): every message stays, to be retried."""
@@ -164,6 +184,8 @@ Record = (
     | Invoked
     | InvocationEnded
     | BatchFailed
+    | InitFailed
+    | NetworkRefused
     | AwsCalled
     | Notified
     | FaultWindow
@@ -181,6 +203,8 @@ RECORD_TYPES: tuple[type[Any], ...] = (
     Invoked,
     InvocationEnded,
     BatchFailed,
+    InitFailed,
+    NetworkRefused,
     AwsCalled,
     Notified,
     FaultWindow,

@@ -9,10 +9,9 @@ objects are paths to system definition files).
 from __future__ import annotations
 
 import copy
-import importlib
 import importlib.util
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from chaos.errors import Diagnostic, SetupError, SpecError
+from chaos.errors import Diagnostic, SpecError
 from chaos.registry import Registry, UnknownName
 from chaos.spec.diagnose import diagnostics
 from chaos.spec.experiment import SystemRef
@@ -125,57 +124,93 @@ def import_paths(*paths: Path) -> Iterator[None]:
             sys.path.remove(entry)
 
 
-def load_handler(reference: str, system: ResolvedSystem) -> Callable[[Any, Any], Any]:
-    """Import `package.module:function`, from the current directory or the system's."""
-    module_name, _, attribute = reference.partition(":")
-    with import_paths(Path.cwd(), system.import_root):
-        try:
-            module = importlib.import_module(module_name)
-        except (Exception, SystemExit) as error:  # sys.exit() at import is the module's error
-            raise SetupError(
-                f"cannot import handler {reference!r} of system {system.name!r} "
-                f"({system.source}): {type(error).__name__}: {error}"
-            ) from error
-    handler = getattr(module, attribute, None)
-    if not callable(handler):
-        raise SetupError(
-            f"handler {reference!r}: module {module_name!r} has no function {attribute!r}"
-        )
-    return handler  # type: ignore[no-any-return]
-
-
 class HandlerModule:
     """A handler's module, found and read once, run afresh for each execution environment.
 
     On AWS every execution environment imports the handler module itself, so module-level
-    state (an SDK client and its retry quota, caches) is per environment. The first import,
-    `load_handler`, has already surfaced import errors; finding and unmarshalling the module
-    again for each environment cost a fifth of what the module's own init does.
+    state (an SDK client and its retry quota, caches) is per environment. Finding and
+    unmarshalling the module again for each environment cost a fifth of what the module's
+    own init does, so it happens once, at the first init: inside a contained fiber like every
+    init, since finding `package.module` imports `package` (user code).
     """
 
     def __init__(self, reference: str, system: ResolvedSystem) -> None:
-        module_name, _, self.attribute = reference.partition(":")
+        from chaos.sandbox.code import ENTRY_CODES, add_handler_package
+
+        ENTRY_CODES.add(HandlerModule.new_handler.__code__)  # it only runs the module's code
+        self.reference = reference
+        self.module_name, _, self.attribute = reference.partition(":")
+        add_handler_package(self.module_name)
         self.paths = (Path.cwd(), system.import_root)
-        with import_paths(*self.paths):
-            spec = importlib.util.find_spec(module_name)
-            if spec is None or spec.loader is None:
-                raise SetupError(f"handler {reference!r}: module {module_name!r} not found")
-            # Loaders that can hand out the code object (the usual source and bytecode
-            # loaders) are asked once; others (pytest's assertion rewriter) load each time.
-            get_code = getattr(spec.loader, "get_code", None)
-            self.code = get_code(module_name) if get_code is not None else None
-        self.spec = spec
-        self.loader = spec.loader
+        self._spec: Any = None
+        self._code: Any = None
+
+    def _find(self) -> Any:
+        if self._spec is None:
+            with import_paths(*self.paths):
+                spec = importlib.util.find_spec(self.module_name)
+                if spec is None or spec.loader is None:
+                    raise ModuleNotFoundError(
+                        f"No module named {self.module_name!r}", name=self.module_name
+                    )
+                # Loaders that can hand out the code object (the usual source and bytecode
+                # loaders) are asked once; others (pytest's assertion rewriter) load each time.
+                get_code = getattr(spec.loader, "get_code", None)
+                self._code = get_code(self.module_name) if get_code is not None else None
+            self._spec = spec
+        return self._spec
 
     def new_handler(self) -> Callable[[Any, Any], Any]:
         """Run the module's init in a new module object; its handler function."""
-        module = importlib.util.module_from_spec(self.spec)
+        spec = self._find()
+        module = importlib.util.module_from_spec(spec)
         with import_paths(*self.paths):  # the module may import more of its own package
-            if self.code is not None:
-                exec(self.code, module.__dict__)
+            if self._code is not None:
+                exec(self._code, module.__dict__)
             else:
-                self.loader.exec_module(module)
-        return getattr(module, self.attribute)  # type: ignore[no-any-return]
+                spec.loader.exec_module(module)
+        handler = getattr(module, self.attribute, None)
+        if not callable(handler):
+            from chaos.sandbox.failures import HandlerNotFound
+
+            raise HandlerNotFound(f"module {self.module_name!r} has no function {self.attribute!r}")
+        return handler  # type: ignore[no-any-return]
+
+
+def init_problems(
+    definition: SystemDefinition, source: Path, handlers: Iterable[str]
+) -> dict[str, str | None]:
+    """Why each handler cannot start (None: it can), tried as a cold start tries it.
+
+    Handler modules often make SDK clients at import, which need the region and credentials
+    a run sets, and must never reach real AWS; they may also loop, exit or reach for the
+    network. So each init runs inside the run's moto account, contained, on a virtual clock
+    of its own (AWS and the engine are imported here, lazily: only runs and `validate` ask).
+    """
+    import simpy
+
+    from chaos.aws.lambda_runtime import check_init, lambda_variables
+    from chaos.aws.moto_env import REGION, MotoAccount
+    from chaos.sandbox import Containment
+
+    system = ResolvedSystem(definition, source.resolve())
+    wanted = set(handlers)
+    reasons: dict[str, str | None] = {}
+    with (
+        MotoAccount(definition, seed=0),
+        Containment(simpy.Environment()) as containment,
+        import_paths(Path.cwd(), system.import_root),
+    ):
+        for name, function in definition.functions.items():
+            if function.handler not in wanted or function.handler in reasons:
+                continue
+            module = HandlerModule(function.handler, system)
+            variables = lambda_variables(
+                name, function, task_root=str(system.import_root), region=REGION
+            )
+            problem = check_init(module.new_handler, variables, function, containment)
+            reasons[function.handler] = None if problem is None else problem.describe()
+    return reasons
 
 
 def located(error: SpecError, path: Path, line: int) -> SpecError:

@@ -62,7 +62,11 @@ def _routed(moto_call: Any) -> Any:
         stubber: Any, event_name: str, request: AWSPreparedRequest, **kwargs: Any
     ) -> AWSResponse | None:
         fiber = current_fiber()
-        if fiber is None or not _routers:
+        if fiber is None or not _routers or fiber.context is None:
+            # Not a handler's invocation (setup, the final read, an init checked before a
+            # run): nothing to route or record.
+            if fiber is not None and fiber.killed:
+                raise Killed
             return moto_call(stubber, event_name, request, **kwargs)
         if fiber.killed:
             raise Killed

@@ -11,13 +11,27 @@ moto enforces none of this, so it is a model (../shared/reference/aws-semantics.
   writes made before it persist; the environment is re-initialised afterwards.
 
 Handlers run in fibers (`chaos.sim.fibers`), so their sleeps and SDK backoffs take virtual
-time and count against the timeout.
+time and count against the timeout. So does each new environment's init (the handler
+module's own code), under Lambda's 10 s init limit: an init that does not finish in time is
+run again in the first invocation, under the function's timeout (aws-semantics.md 1.4).
+With a `Containment`, each environment has its own process state (`chaos.sandbox`): its
+environment variables (the Lambda runtime's own included), streams, warnings and signals;
+what a handler prints goes to the invocation's log.
+
+How a handler fails is named as the Lambda runtime names it: an exception escaping the
+handler is its own type, an exit (`sys.exit`, an uncaught KeyboardInterrupt, `os._exit`, a
+signal to itself) is Runtime.ExitError and ends the environment, a response that is not
+JSON is Runtime.MarshalError, an init that raises is Runtime.ImportModuleError (or the
+exception's type).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import random
+import sys
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +41,14 @@ import simpy
 
 from chaos.faults.base import ConcurrencyFault, InvocationEffect, InvocationFault
 from chaos.faults.schedule import FaultSchedule
-from chaos.ledger import InvocationEnded, Invoked, Ledger, Throttled
-from chaos.sim import FiberPool, drive
+from chaos.ledger import InitFailed, InvocationEnded, Invoked, Ledger, Throttled
+from chaos.sandbox import Containment, HandlerError, ProcessState, describe
+from chaos.sandbox.charge import ClockCharge
+from chaos.sandbox.code import add_engine_packages
+from chaos.sandbox.failures import HandlerNotFound
+from chaos.sim import FiberPool, VirtualClock, drive
 from chaos.sim.bucket import TokenBucket
+from chaos.sim.fibers import FiberOutcome
 from chaos.sim.waits import wait
 from chaos.spec.system import AccountDef, FunctionDef
 
@@ -44,6 +63,8 @@ class InvocationResult:
     error_type: str = ""
     error_message: str = ""
     throttle_reason: str = ""
+    failure: HandlerError | None = None
+    """What the handler's own code did, when the failure was its doing."""
 
     @property
     def ok(self) -> bool:
@@ -53,6 +74,18 @@ class InvocationResult:
 THROTTLED_RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"
 THROTTLED_ACCOUNT = "ConcurrentInvocationLimitExceeded"
 THROTTLED_SCALING = "FunctionScalingRateExceeded"
+
+# The SDK and moto run in handler fibers on the handler's behalf: their clock reads are not
+# the handler's compute, and a fiber inside them must not be switched away from (moto could
+# be left halfway through a write). Their own dependencies count as engine code too.
+add_engine_packages(("boto3", "botocore", "moto", "s3transfer", "urllib3"), uninterruptible=True)
+add_engine_packages(("dateutil", "jmespath", "responses", "werkzeug", "xmltodict"))
+
+INIT_LIMIT = 10.0
+"""Lambda's Init phase limit, in seconds (aws-semantics.md 1.4)."""
+EXIT_ERROR = "Runtime.ExitError"
+MARSHAL_ERROR = "Runtime.MarshalError"
+IMPORT_ERROR = "Runtime.ImportModuleError"
 
 
 class LambdaContext:
@@ -87,8 +120,10 @@ Handler = Callable[[Any, Any], Any]
 class Environment:
     """One execution environment: initialised once (its own handler module), reused while warm."""
 
-    handler: Handler
     last_used: float
+    state: ProcessState | None = None
+    handler: Handler | None = None
+    """None until its init has finished."""
 
 
 @dataclass
@@ -108,6 +143,8 @@ class Function:
     new_handler: Callable[[], Handler]
     """Runs the handler module's init for a new execution environment."""
     scaling: TokenBucket
+    variables: dict[str, str] = field(default_factory=dict)
+    """The environment variables its environments get, on top of the process's."""
     idle: deque[Environment] = field(default_factory=deque)
     in_use: int = 0
 
@@ -122,8 +159,11 @@ class LambdaService:
         faults: FaultSchedule,
         account: AccountDef,
         draw: random.Random,
+        *,
+        containment: Containment | None = None,
     ) -> None:
         self.env = env
+        self.containment = containment
         self.ledger = ledger
         self.faults = faults
         self.account = account
@@ -132,11 +172,23 @@ class LambdaService:
         self._unreserved_in_use = 0
         self._ids = itertools.count(1)
         self._fibers = FiberPool()
+        self.failures: dict[str, HandlerError] = {}
+        """Invocation id -> what the handler's code did, for every invocation it failed."""
 
-    def add(self, name: str, definition: FunctionDef, new_handler: Callable[[], Handler]) -> None:
+    def add(
+        self,
+        name: str,
+        definition: FunctionDef,
+        new_handler: Callable[[], Handler],
+        variables: dict[str, str] | None = None,
+    ) -> None:
         rate = self.account.scale_per_10s / 10
         self.functions[name] = Function(
-            name, definition, new_handler, TokenBucket(rate, self.account.scale_per_10s)
+            name,
+            definition,
+            new_handler,
+            TokenBucket(rate, self.account.scale_per_10s),
+            dict(variables or {}),
         )
 
     @property
@@ -212,41 +264,90 @@ class LambdaService:
         environment, cold = self._environment(function, force_cold=effect.cold_start)
         invocation_id = f"{function.name}-{next(self._ids):07d}"
         self.ledger.append(Invoked(env.now, invocation_id, function.name, request_ids, cold))
+        invocation = Invocation(invocation_id, function.name, request_ids, self.draw)
+        if environment.state is not None and self.containment is not None:
+            environment.state.log = self.containment.logs.open(invocation_id, function.name)
         definition = function.definition
+        failed: InvocationResult | None = None
         if cold:
             yield wait(
                 env, definition.cold_start.base + self.draw.random() * definition.cold_start.jitter
             )
+            failed = yield from self._initialise(function, environment, invocation, INIT_LIMIT)
         deadline = env.now + definition.timeout
+        if failed is None and environment.handler is None:
+            # Init ran past its 10 s limit: Lambda runs it again in this invocation, under
+            # the function's timeout (aws-semantics.md 1.4).
+            failed = yield from self._initialise(
+                function, environment, invocation, definition.timeout
+            )
         compute = definition.duration.base + self.draw.random() * definition.duration.jitter
-        result = yield from self._execute(
-            function,
-            environment.handler,
-            event,
-            request_ids,
-            invocation_id,
-            deadline,
-            compute,
-            effect,
-        )
-        if result.outcome != "timeout":
+        if failed is not None:
+            result = failed
+        else:
+            assert environment.handler is not None
+            result = yield from self._execute(
+                function,
+                environment,
+                event,
+                invocation,
+                deadline,
+                compute,
+                effect,
+            )
+        if result.outcome != "timeout" and result.error_type != EXIT_ERROR and failed is None:
             environment.last_used = env.now
             function.idle.append(environment)
-        failed = _reported_failures(result.payload) if result.ok else ()
+        if result.failure is not None:
+            self.failures[invocation_id] = result.failure
+        reported = _reported_failures(result.payload) if result.ok else ()
         self.ledger.append(
             InvocationEnded(
-                env.now, invocation_id, function.name, result.outcome, result.error_type, failed
+                env.now, invocation_id, function.name, result.outcome, result.error_type, reported
             )
         )
         return result
 
+    def _initialise(
+        self, function: Function, environment: Environment, invocation: Invocation, limit: float
+    ) -> Generator[simpy.Event, Any, InvocationResult | None]:
+        """Run the handler module's init in a fiber, up to `limit` virtual seconds.
+
+        None when it finished (the environment has its handler) or ran out of time (it
+        has none yet); otherwise the invocation's failure.
+        """
+        env = self.env
+        outcome = yield from drive(
+            env,
+            function.new_handler,
+            (),
+            context=invocation,
+            deadline=env.now + limit,
+            pool=self._fibers,
+            state=environment.state,
+        )
+        if outcome.timed_out:
+            reason = "init timed out" if outcome.preempted is None else "init spun"
+            self.ledger.append(InitFailed(env.now, invocation.invocation_id, function.name, reason))
+            if limit == INIT_LIMIT:
+                return None
+            return _timed_out(function.definition.timeout, _preemption(outcome))
+        if outcome.error is None and outcome.preempted is None:
+            environment.handler = outcome.value
+            return None
+        failure = _failure(outcome)
+        error_type = _init_error_type(outcome)
+        self.ledger.append(InitFailed(env.now, invocation.invocation_id, function.name, error_type))
+        return InvocationResult(
+            "error", error_type=error_type, error_message=failure.message, failure=failure
+        )
+
     def _execute(
         self,
         function: Function,
-        handler: Handler,
+        environment: Environment,
         event: Any,
-        request_ids: tuple[str, ...],
-        invocation_id: str,
+        invocation: Invocation,
         deadline: float,
         compute: float,
         effect: InvocationEffect,
@@ -262,22 +363,25 @@ class LambdaService:
                 "error", error_type=effect.error, error_message="injected by chaos-arena"
             )
         context = LambdaContext(env, function.name, function.definition, _uuid(self.draw), deadline)
-        invocation = Invocation(invocation_id, function.name, request_ids, self.draw)
+        assert environment.handler is not None  # its init finished
         outcome = yield from drive(
-            env, handler, (event, context), context=invocation, deadline=deadline, pool=self._fibers
+            env,
+            environment.handler,
+            (event, context),
+            context=invocation,
+            deadline=deadline,
+            pool=self._fibers,
+            state=environment.state,
         )
         if outcome.timed_out:
-            return _timed_out(function.definition.timeout)
-        if outcome.error is not None:
-            error = outcome.error
-            return InvocationResult(
-                "error", error_type=type(error).__name__, error_message=str(error)
-            )
+            return _timed_out(function.definition.timeout, _preemption(outcome))
+        if outcome.error is not None or outcome.preempted is not None:
+            return _handler_failed(outcome)
         if effect.error is not None:
             return InvocationResult(
                 "error", error_type=effect.error, error_message="injected by chaos-arena"
             )
-        return InvocationResult("ok", payload=outcome.value)
+        return _response(outcome.value)
 
     def _effects(self, name: str) -> InvocationEffect:
         """The combined effect of the active invocation faults: delays add, first error wins."""
@@ -301,18 +405,106 @@ class LambdaService:
     def _environment(self, function: Function, *, force_cold: bool) -> tuple[Environment, bool]:
         if function.idle and not force_cold:
             return function.idle.pop(), False
-        return Environment(function.new_handler(), last_used=self.env.now), True
+        state = None
+        if self.containment is not None:
+            state = self.containment.state({**os.environ, **function.variables})
+        return Environment(last_used=self.env.now, state=state), True
 
 
 _NO_EFFECT = InvocationEffect()
+_EXITS = (SystemExit, KeyboardInterrupt)
+"""Exceptions that end the Python runtime's process when a handler lets them escape."""
 
 
-def _timed_out(timeout: float) -> InvocationResult:
+def _timed_out(timeout: float, failure: HandlerError | None = None) -> InvocationResult:
     return InvocationResult(
         "timeout",
         error_type="Sandbox.Timedout",
         error_message=f"Task timed out after {timeout:.2f} seconds",
+        failure=failure,
     )
+
+
+def _preemption(outcome: FiberOutcome) -> HandlerError | None:
+    """Why a fiber stopped early, when it did not stop at a wait: it spun, or polled the
+    clock up to its deadline."""
+    preempted = outcome.preempted
+    if preempted is None:
+        return None
+    if preempted.reason == "spinning":
+        message = "ran for the wall budget without yielding or reading the clock"
+    else:
+        message = "read the clock until its deadline"
+    return HandlerError("Sandbox.Timedout", message, preempted.detail)
+
+
+def _failure(outcome: FiberOutcome) -> HandlerError:
+    """What the handler's code did: raised (`describe`), or ended its process."""
+    preempted = outcome.preempted
+    if preempted is not None:  # os._exit, abort, a signal to itself
+        return HandlerError(EXIT_ERROR, f"Runtime exited with error: {preempted.detail}")
+    error = outcome.error
+    assert error is not None
+    failure = describe(error)
+    if isinstance(error, SystemExit):
+        return HandlerError(
+            EXIT_ERROR, f"Runtime exited with error: {_exit_status(error)}", failure.location
+        )
+    if isinstance(error, KeyboardInterrupt):
+        return HandlerError(
+            EXIT_ERROR, "Runtime exited with error: KeyboardInterrupt", failure.location
+        )
+    return failure
+
+
+def _exit_status(error: SystemExit) -> str:
+    code = error.code
+    if code is None or isinstance(code, int):
+        return f"exit status {code or 0}"
+    return f"exit status 1 ({code})"  # sys.exit("text") prints the text and exits 1
+
+
+def _handler_failed(outcome: FiberOutcome) -> InvocationResult:
+    failure = _failure(outcome)
+    exited = outcome.preempted is not None or isinstance(outcome.error, _EXITS)
+    error_type = EXIT_ERROR if exited else failure.error_type
+    return InvocationResult(
+        "error", error_type=error_type, error_message=failure.message, failure=failure
+    )
+
+
+def _init_error_type(outcome: FiberOutcome) -> str:
+    """The Python runtime's name for a failed init (awslambdaric's bootstrap)."""
+    if outcome.preempted is not None or isinstance(outcome.error, _EXITS):
+        return EXIT_ERROR
+    if isinstance(outcome.error, HandlerNotFound):
+        return "Runtime.HandlerNotFound"
+    if isinstance(outcome.error, ImportError):
+        return IMPORT_ERROR
+    if isinstance(outcome.error, SyntaxError):
+        return "Runtime.UserCodeSyntaxError"
+    return type(outcome.error).__name__
+
+
+def _response(payload: Any) -> InvocationResult:
+    """The handler's return value, as the runtime serialises it for the caller."""
+    try:
+        json.dumps(payload, default=_decimal)
+    except (TypeError, ValueError) as error:
+        failure = HandlerError(MARSHAL_ERROR, f"Unable to marshal response: {error}")
+        return InvocationResult(
+            "error", error_type=MARSHAL_ERROR, error_message=failure.message, failure=failure
+        )
+    return InvocationResult("ok", payload=payload)
+
+
+def _decimal(value: Any) -> Any:
+    # The runtime's encoder writes Decimals (boto3's DynamoDB numbers) as numbers.
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _uuid(draw: random.Random) -> str:
@@ -328,3 +520,84 @@ def _reported_failures(payload: Any) -> tuple[str, ...]:
     if not isinstance(failures, list):
         return ()
     return tuple(str(item.get("itemIdentifier")) for item in failures if isinstance(item, dict))
+
+
+def lambda_variables(
+    name: str, definition: FunctionDef, *, task_root: str, region: str
+) -> dict[str, str]:
+    """The variables the Lambda runtime defines for a function, then the function's own.
+
+    Source: AWS Lambda Developer Guide, "Defined runtime environment variables"
+    (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html). Libraries
+    read them (Powertools' idempotency keys and its cold-start flag, its Logger and Metrics).
+    `LAMBDA_TASK_ROOT` is the system definition's directory, where the code lives here.
+    """
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    variables = {
+        "_HANDLER": definition.handler,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(definition.memory),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "2026/01/01/[$LATEST]chaos-arena",
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "LAMBDA_TASK_ROOT": task_root,
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "TZ": ":UTC",
+    }
+    variables.update(definition.environment)
+    return variables
+
+
+def check_init(
+    new_handler: Callable[[], Handler],
+    variables: dict[str, str],
+    definition: FunctionDef,
+    containment: Containment,
+) -> HandlerError | None:
+    """Run a handler module's init once, contained, on a clock of its own: what went wrong,
+    or None. Lets a run (and `validate`) report a handler that cannot even start before any
+    traffic, as an import error would be reported.
+
+    An init may take up to 10 s plus the function's timeout on AWS (the second try runs in
+    the first invocation); one that takes longer never finishes.
+    """
+    env = simpy.Environment()
+    charge = ClockCharge(env, cost=containment.settings.clock_read_cost)
+    charge.progress = containment.progress
+    pool = FiberPool()
+    state = containment.state({**os.environ, **variables})
+    with VirtualClock(env, charge=charge):
+        process = env.process(
+            drive(
+                env,
+                new_handler,
+                (),
+                context=None,
+                deadline=INIT_LIMIT + definition.timeout,
+                pool=pool,
+                state=state,
+            )
+        )
+        env.run()
+    pool.close()
+    outcome = process.value
+    assert isinstance(outcome, FiberOutcome)
+    if outcome.timed_out:
+        detail = _preemption(outcome)
+        return HandlerError(
+            "Runtime.InitTimeout",
+            f"the module's init did not finish within Lambda's {INIT_LIMIT:.0f} s init "
+            f"limit nor the function's {definition.timeout:g} s timeout"
+            + (" (it spins without yielding)" if detail and "wall" in detail.message else ""),
+            detail.location if detail else "",
+        )
+    if outcome.error is not None:
+        return describe(outcome.error)  # as raised: "SystemExit: bye", at its line
+    if outcome.preempted is not None:
+        return _failure(outcome)
+    return None

@@ -1,8 +1,7 @@
 """The in-process AWS account handlers talk to: moto, credentials, region and tables.
 
-Environment variables are set for the duration of a run (and restored after), the way the
-Lambda runtime sets them: fake credentials, the region, the SDK retry mode if the system pins
-one, and every function's own variables.
+Environment variables are set for the duration of a run (and restored after): fake
+credentials, the region and the SDK retry mode if the system pins one.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import boto3
 from moto import mock_aws
 from moto.moto_api._internal import mock_random
 
-from chaos.errors import SpecError
 from chaos.spec.system import SystemDefinition, TableDef
 
 REGION = "us-east-1"
@@ -35,22 +33,12 @@ _CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MO
 
 
 def run_environment(system: SystemDefinition) -> dict[str, str]:
-    """The variables a run sets: AWS basics, then each function's own."""
+    """The variables a run sets in the process: credentials, the region, and the SDK retry
+    mode if the system pins one. Each function's own variables, and the Lambda runtime's,
+    are its execution environments' alone (`lambda_runtime.lambda_variables`)."""
     env = dict(_BASE_ENV)
     if system.sdk.retry_mode is not None:
         env["AWS_RETRY_MODE"] = system.sdk.retry_mode
-    owners: dict[str, str] = {}
-    for name, function in system.functions.items():
-        for key, value in function.environment.items():
-            if key in owners and env[key] != value:
-                # All handlers share one process, so one variable has one value.
-                raise SpecError.single(
-                    "",
-                    f"functions {owners[key]!r} and {name!r} set {key} differently",
-                    key_path=f"functions.{name}.environment.{key}",
-                )
-            owners[key] = name
-            env[key] = value
     return env
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from chaos.ledger import Ledger
 from chaos.spec.experiment import Experiment
 from chaos.spec.system import SystemDefinition
+
+if TYPE_CHECKING:
+    from chaos.sandbox import HandlerError  # (the sandbox pulls in the engine's SimPy)
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,17 @@ class RunResult:
     samples: list[Sample] = field(default_factory=list)
     aws_calls: int = 0
     """HTTP-level AWS calls handlers made (each SDK retry counted)."""
+    failures: Mapping[str, HandlerError] = field(default_factory=dict)
+    """Invocation id -> what the handler's own code did when it failed the invocation."""
+    logs: Mapping[str, str] = field(default_factory=dict)
+    """Invocation id -> what it printed or logged (bounded; never part of the digest)."""
+    stopped: str = ""
+    """Why the run ended before its duration ('' when it ran to the end)."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by SIGINT or SIGTERM; raised once the world is torn down cleanly."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -39,8 +40,12 @@ class Router:
         faults: FaultSchedule,
         connections: Connections | None,
         draw: random.Random,
+        *,
+        progress: Callable[[], None] | None = None,
     ) -> None:
         self.env = env
+        self.progress = progress or _nothing
+        """Told of every call: a handler making calls is not spinning (the watchdog's)."""
         self.ledger = ledger
         self.system = system
         self.faults = faults
@@ -58,6 +63,7 @@ class Router:
         self, service: str, operation: str, request: AWSPreparedRequest, context: Any
     ) -> AWSResponse | None:
         self.calls += 1
+        self.progress()
         invocation: Invocation = context
         if service == "dynamodb":
             return self._dynamodb(operation, request, invocation)
@@ -232,6 +238,10 @@ class Router:
                 injected,
             )
         )
+
+
+def _nothing() -> None:
+    pass
 
 
 def _only(invocation: Invocation) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 from bisect import bisect_right
 from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any
 
 import simpy
@@ -17,19 +18,23 @@ import simpy
 from chaos.aws.apigateway import ApiResponse, RestApi
 from chaos.aws.esm import EventSourceMapping
 from chaos.aws.interceptor import routing
-from chaos.aws.lambda_runtime import LambdaService
+from chaos.aws.lambda_runtime import LambdaService, check_init, lambda_variables
 from chaos.aws.moto_env import ACCOUNT_ID, REGION, MotoAccount
 from chaos.aws.sqs import Queue
 from chaos.aws.websocket import Connections
-from chaos.engine.result import FinalState, Progress, RunResult, Sample
+from chaos.engine.result import FinalState, Progress, RunInterrupted, RunResult, Sample
 from chaos.engine.router import Router
+from chaos.errors import SetupError
 from chaos.faults.registry import fault_types
 from chaos.faults.schedule import FaultSchedule, ScheduledFault
-from chaos.ledger import FaultWindow, Ledger
+from chaos.ledger import FaultWindow, Ledger, NetworkRefused
+from chaos.sandbox import Containment, SandboxSettings
 from chaos.sim import Streams, VirtualClock, derive_seed, seeded_global_random, wall_clock
+from chaos.sim.clock import run_until
+from chaos.sim.fibers import current_fiber
 from chaos.spec.experiment import Experiment
 from chaos.spec.system import Architecture, LatencyModel, SystemDefinition
-from chaos.systems import HandlerModule, ResolvedSystem, load_handler
+from chaos.systems import HandlerModule, ResolvedSystem, import_paths
 from chaos.workload.arrivals import arrival_times
 from chaos.workload.client import Client, Request, request_body
 
@@ -126,8 +131,10 @@ class World:
         seed: int,
         *,
         progress: Callable[[Progress], None] | None = None,
+        sandbox: SandboxSettings | None = None,
     ) -> None:
         self.experiment = experiment
+        self.sandbox = sandbox
         self.resolved = system
         self.system: SystemDefinition = system.definition
         self.seed = seed
@@ -145,13 +152,16 @@ class World:
     def run(self) -> RunResult:
         started = wall_clock()
         duration = self.experiment.duration
+        containment = Containment(self.env, self.sandbox, on_network=self._network_refused)
         with (
             quiet_collector(),
-            VirtualClock(self.env),
+            containment,
+            VirtualClock(self.env, charge=containment.charge),
             seeded_global_random(derive_seed(self.seed, "sdk")),
             MotoAccount(self.system, self.seed) as account,
+            import_paths(Path.cwd(), self.resolved.import_root),
         ):
-            lambdas = self._lambdas()
+            lambdas = self._lambdas(containment)
             connections = self._connections()
             router = Router(
                 self.env,
@@ -160,6 +170,7 @@ class World:
                 self.faults,
                 connections,
                 self.streams("aws-latency"),
+                progress=containment.progress,
             )
             with routing(router):
                 door = self._front_door(lambdas, connections)
@@ -174,10 +185,12 @@ class World:
                 self._schedule_fault_windows()
                 self.env.process(self._sampler(lambdas))
                 try:
-                    self.env.run(until=duration)
+                    run_until(self.env, duration, stop=lambda: bool(containment.stop_reason))
                 finally:
                     lambdas.close()  # invocations still running at the end stop here
             final = self._final_state(account)
+        if containment.interrupts.signal is not None:
+            raise RunInterrupted(containment.interrupts.signal)
         return RunResult(
             self.experiment,
             self.system,
@@ -188,18 +201,42 @@ class World:
             wall_clock() - started,
             self.samples,
             router.calls,
+            failures=dict(lambdas.failures),
+            logs=containment.logs.texts(),
+            stopped=_stopped(containment),
         )
 
     # -- assembly ------------------------------------------------------------------------
 
-    def _lambdas(self) -> LambdaService:
+    def _lambdas(self, containment: Containment) -> LambdaService:
         lambdas = LambdaService(
-            self.env, self.ledger, self.faults, self.system.account, self.streams("lambda")
+            self.env,
+            self.ledger,
+            self.faults,
+            self.system.account,
+            self.streams("lambda"),
+            containment=containment,
         )
+        root = str(self.resolved.import_root)
         for name, function in self.system.functions.items():
-            load_handler(function.handler, self.resolved)  # import errors surface here
-            lambdas.add(name, function, HandlerModule(function.handler, self.resolved).new_handler)
+            module = HandlerModule(function.handler, self.resolved)
+            variables = lambda_variables(name, function, task_root=root, region=REGION)
+            problem = check_init(module.new_handler, variables, function, containment)
+            if problem is not None:  # it could never start: nothing to run
+                raise SetupError(
+                    f"cannot import handler {function.handler!r} of system "
+                    f"{self.system.system!r} ({self.resolved.source}): {problem.describe()}"
+                )
+            lambdas.add(name, function, module.new_handler, variables)
         return lambdas
+
+    def _network_refused(self, address: str) -> None:
+        fiber = current_fiber()
+        invocation = fiber.context if fiber is not None else None
+        invocation_id = getattr(invocation, "invocation_id", "")
+        request_ids: tuple[str, ...] = getattr(invocation, "request_ids", ())
+        request_id = request_ids[0] if len(request_ids) == 1 else ""
+        self.ledger.append(NetworkRefused(self.env.now, invocation_id, request_id, address))
 
     def _connections(self) -> Connections | None:
         websocket = self.system.notifications.websocket
@@ -326,6 +363,18 @@ class World:
             else (),
             queued=tuple(m.request_id for m in self.queue.live.values()) if self.queue else (),
         )
+
+
+def _stopped(containment: Containment) -> str:
+    """Why the run ended before its duration, in a sentence ('' when it did not)."""
+    if containment.stop_reason != "spinning":
+        return ""
+    where = ", ".join(dict.fromkeys(s for s in containment.spins if s)) or "an unknown line"
+    return (
+        f"stopped after {len(containment.spins)} invocations spun for "
+        f"{containment.settings.wall_budget:g} s of wall time each without yielding or "
+        f"reading the clock (at {where}): every further invocation would too"
+    )
 
 
 def run(experiment: Experiment, system: ResolvedSystem, *, seed: int | None = None) -> RunResult:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -17,7 +18,7 @@ import simpy
 from freezegun import freeze_time
 
 from chaos.errors import InternalError
-from chaos.sim.fibers import virtual_sleep
+from chaos.sim.fibers import Fiber, current_fiber, virtual_sleep
 
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 """Virtual time zero. Fixed, so timestamps in handlers and moto are reproducible."""
@@ -31,24 +32,48 @@ def wall_clock() -> float:
     return _REAL_PERF_COUNTER[0]()
 
 
-class _FollowSimulation(freezegun.api.FrozenDateTimeFactory):
-    """A freezegun time factory that reads the simulation's clock whenever asked."""
+ClockCharge = Callable[[Fiber], None]
+"""Called at every clock read made inside a fiber, before the time is read: it may add to the
+fiber's debt (the read costs virtual time) or end the fiber (see `chaos.sandbox.charge`)."""
 
-    def __init__(self, env: simpy.Environment, epoch: dt.datetime) -> None:
+
+class _FollowSimulation(freezegun.api.FrozenDateTimeFactory):
+    """A freezegun time factory that reads the simulation's clock whenever asked.
+
+    Inside a fiber the clock is the fiber's own: the simulation's time plus the fiber's
+    debt, so code that spends virtual time between yields sees it pass.
+    """
+
+    def __init__(
+        self, env: simpy.Environment, epoch: dt.datetime, charge: ClockCharge | None
+    ) -> None:
         self._env = env
         self._epoch = epoch.replace(tzinfo=None)
+        self._charge = charge
         super().__init__(self._epoch)
 
     def __call__(self) -> dt.datetime:
-        return self._epoch + dt.timedelta(seconds=self._env.now)
+        fiber = current_fiber()
+        if fiber is None:
+            return self._epoch + dt.timedelta(seconds=self._env.now)
+        if self._charge is not None:
+            self._charge(fiber)
+        return self._epoch + dt.timedelta(seconds=self._env.now + fiber.debt)
 
 
 class VirtualClock:
     """Context manager: SimPy drives time; wall-clock reads and sleeps follow it."""
 
-    def __init__(self, env: simpy.Environment | None = None, epoch: dt.datetime = EPOCH) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment | None = None,
+        epoch: dt.datetime = EPOCH,
+        *,
+        charge: ClockCharge | None = None,
+    ) -> None:
         self.env = env or simpy.Environment()
         self.epoch = epoch
+        self.charge = charge
         self._freezer: Any = None
         self._real_sleep: Any = None
 
@@ -59,7 +84,7 @@ class VirtualClock:
         if not factories or factories[-1] is not factory:
             self._freezer.stop()
             raise InternalError("freezegun's internals changed: cannot follow virtual time")
-        factories[-1] = _FollowSimulation(self.env, self.epoch)
+        factories[-1] = _FollowSimulation(self.env, self.epoch, self.charge)
         # freezegun inspects the call stack on every clock read while its ignore list is set
         # (costing ~10% of a moto call). Its module patching already skipped the ignored
         # modules (threading, queue...), which keep real time; the per-call check is dropped.
@@ -84,3 +109,24 @@ class VirtualClock:
 
     def datetime(self) -> dt.datetime:
         return self.epoch + dt.timedelta(seconds=self.env.now)
+
+
+def run_until(env: simpy.Environment, at: float, *, stop: Callable[[], bool]) -> bool:
+    """`env.run(until=at)`, checking `stop()` after every event; False if it stopped early.
+
+    The stop event is scheduled exactly as SimPy's own `run` schedules it (URGENT, before
+    the regular events at `at`), so a run that is not stopped processes the same events in
+    the same order.
+    """
+    until = simpy.Event(env)
+    until._ok = True
+    until._value = None
+    env.schedule(until, simpy.events.URGENT, at - env.now)
+    until.callbacks.append(simpy.core.StopSimulation.callback)
+    try:
+        while True:
+            env.step()
+            if stop():
+                return False
+    except simpy.core.StopSimulation:
+        return True

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chaos.errors import Diagnostic, SetupError
+from chaos.errors import Diagnostic
 from chaos.registry import did_you_mean
 from chaos.spec import schema as schemas
 from chaos.spec.base import Loc, Problem, key_path
@@ -126,34 +126,11 @@ class SystemResolver:
 def import_problems(
     handlers: list[str], definition: SystemDefinition, path: Path
 ) -> dict[str, str | None]:
-    """Why each handler cannot be imported (None: it can), in the environment of a run.
+    """Why each handler cannot start (None: it can), tried as a run's cold start tries it
+    (`chaos.systems.init_problems`, imported lazily: only `validate` asks for imports)."""
+    from chaos.systems import init_problems
 
-    Handler modules often make SDK clients at import, which need the region and credentials a
-    run sets, and must never reach real AWS: so the imports happen inside the run's moto
-    account (imported here, lazily, because only `validate` asks for imports).
-    """
-    from chaos.aws.moto_env import MotoAccount
-    from chaos.errors import SpecError
-    from chaos.systems import ResolvedSystem, load_handler
-
-    resolved = ResolvedSystem(definition, path.resolve())
-    reasons: dict[str, str | None] = {}
-    try:
-        with MotoAccount(definition, seed=0):
-            for handler in handlers:
-                reasons[handler] = None
-                try:
-                    load_handler(handler, resolved)
-                except SetupError as error:
-                    cause = error.__cause__
-                    reasons[handler] = (
-                        f"{type(cause).__name__}: {cause}"
-                        if cause is not None
-                        else str(error).split(": ", 1)[-1]
-                    )
-    except SpecError as error:
-        return dict.fromkeys(handlers, error.diagnostics[0].message)
-    return reasons
+    return init_problems(definition, path, handlers)
 
 
 def _definition_path(ref: str, base_dir: Path) -> tuple[Path | None, tuple[str, str] | None]:

@@ -18,6 +18,7 @@ import pytest
 
 from chaos.engine.world import World
 from chaos.ledger import Responded, Sent
+from chaos.sandbox.charge import CLOCK_READ_COST
 from chaos.sim import EPOCH
 from tests.engine import probes
 from tests.support import HERE, custom_system, experiment, reference, run_yaml
@@ -65,14 +66,16 @@ def test_handlers_read_virtual_time_and_sleep_in_it(real_sleeps: list[float]) ->
     (sent,) = result.ledger.of(Sent)
     (responded,) = result.ledger.of(Responded)
     assert responded.status == 200
-    assert responded.t - sent.t == pytest.approx(5.0)
+    # The sleep, plus the probe's four clock reads (each costs CLOCK_READ_COST).
+    assert responded.t - sent.t == pytest.approx(5.0 + 4 * CLOCK_READ_COST)
     assert real_sleeps == []
 
 
 def test_what_handlers_read_is_epoch_plus_simulated_time() -> None:
     """The handler's reads of `time.time()` and `datetime.now()`, before and after its sleep,
-    equal EPOCH plus the virtual instants. Source: DESIGN.md section 4; ARCHITECTURE.md
-    "freezegun follows SimPy"."""
+    equal EPOCH plus the virtual instants, each read advancing the handler's clock by
+    CLOCK_READ_COST. Source: DESIGN.md section 4; ARCHITECTURE.md "freezegun follows
+    SimPy"; issue 11 "each clock read inside a handler costs a small, fixed amount"."""
     probes.SEEN.clear()
     run_yaml(
         """
@@ -83,10 +86,11 @@ def test_what_handlers_read_is_epoch_plus_simulated_time() -> None:
         CLOCK_PROBE,
     )
     (((before_epoch, before_now), (after_epoch, after_now)),) = probes.SEEN
-    assert before_epoch == pytest.approx(EPOCH.timestamp() + 10.0)
-    assert before_now == EPOCH + timedelta(seconds=10.0)
-    assert after_epoch - before_epoch == pytest.approx(5.0)
-    assert after_now - before_now == timedelta(seconds=5.0)
+    cost = CLOCK_READ_COST
+    assert before_epoch == pytest.approx(EPOCH.timestamp() + 10.0 + cost, abs=1e-6)
+    assert before_now == EPOCH + timedelta(seconds=10.0 + 2 * cost)
+    assert after_epoch - before_epoch == pytest.approx(5.0 + 2 * cost, abs=1e-6)
+    assert after_now - before_now == timedelta(seconds=5.0 + 2 * cost)
 
 
 @pytest.mark.slow

@@ -89,17 +89,24 @@ def test_virtual_sleep_outside_a_fiber_is_a_no_op() -> None:
     virtual_sleep(5.0)
 
 
-@pytest.mark.parametrize("seconds", [0.0, -1.0])
-def test_non_positive_sleeps_do_not_yield(seconds: float) -> None:
+def test_a_zero_sleep_does_not_yield() -> None:
     env = simpy.Environment()
 
     def work() -> str:
-        virtual_sleep(seconds)
+        virtual_sleep(0.0)
         return "ok"
 
     process = _drive(env, work, deadline=1.0)
     env.run()
     assert process.value.value == "ok" and env.now == 0
+
+
+@pytest.mark.parametrize("seconds", [-1.0, float("nan")])
+def test_negative_and_nan_sleeps_fail_as_time_sleep_does(seconds: float) -> None:
+    """`time.sleep(-1)` raises ValueError("sleep length must be non-negative"); so does the
+    virtual sleep that replaces it, in a fiber or not."""
+    with pytest.raises(ValueError, match="non-negative"):
+        virtual_sleep(seconds)
 
 
 @pytest.mark.parametrize("sleep_first", [False, True])
