@@ -20,6 +20,7 @@ from chaos.aws.lambda_runtime import InvocationResult, LambdaService
 from chaos.aws.sqs import Queue
 from chaos.faults.base import EnqueueFault
 from chaos.faults.schedule import FaultSchedule
+from chaos.sandbox import HandlerError
 from chaos.sim.bucket import TokenBucket
 from chaos.sim.waits import wait, within
 from chaos.spec.system import ApiDef, LatencyModel
@@ -72,7 +73,13 @@ class RestApi:
         if not answered:
             # The function keeps running (and may still commit): a phantom success.
             return ApiResponse(504, TIMED_OUT, "integration_timeout")
-        return _proxy_response(cast(InvocationResult, result))
+        invocation = cast(InvocationResult, result)
+        response, malformed = _proxy_response(invocation)
+        if malformed:
+            lambdas.failures.setdefault(
+                invocation.invocation_id, HandlerError("MalformedProxyResponse", malformed)
+            )
+        return response
 
     def send_to_queue(
         self, queue: Queue, request_id: str, body: str
@@ -98,19 +105,30 @@ class RestApi:
         return model.base + self.draw.random() * model.jitter
 
 
-def _proxy_response(result: InvocationResult) -> ApiResponse:
+def _proxy_response(result: InvocationResult) -> tuple[ApiResponse, str]:
+    """What the client gets, and what is wrong with the handler's answer ('' if nothing)."""
     if result.outcome == "throttled":
-        return ApiResponse(500, INTERNAL_ERROR, "lambda_throttle")
+        return ApiResponse(500, INTERNAL_ERROR, "lambda_throttle"), ""
     if not result.ok:
-        return ApiResponse(502, INTERNAL_ERROR, "function_error")
+        return ApiResponse(502, INTERNAL_ERROR, "function_error"), ""
     payload = result.payload
     status = payload.get("statusCode") if isinstance(payload, dict) else None
     if not isinstance(status, int) or not 100 <= status <= 599:
         # A proxy integration needs {"statusCode": int, ...}; anything else is a 502.
-        return ApiResponse(502, INTERNAL_ERROR, "function_error")
+        return ApiResponse(502, INTERNAL_ERROR, "function_error"), (
+            f"it returned {_shown(payload)}; a proxy integration needs "
+            "{'statusCode': int, 'body': str}"
+        )
     body = payload.get("body")
     if body is not None and not isinstance(body, str):
         # The body must be a string (JSON.stringify'd): an object is a malformed response
         # (Knowledge Center malformed-502-api-gateway).
-        return ApiResponse(502, INTERNAL_ERROR, "function_error")
-    return ApiResponse(status, body or "", "handler")
+        return ApiResponse(502, INTERNAL_ERROR, "function_error"), (
+            f"its body is {type(body).__name__}, not a string"
+        )
+    return ApiResponse(status, body or "", "handler"), ""
+
+
+def _shown(payload: Any) -> str:
+    text = repr(payload)
+    return text if len(text) <= 60 else f"{text[:57]}..."

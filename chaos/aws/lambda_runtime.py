@@ -34,7 +34,7 @@ import random
 import sys
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import simpy
@@ -65,6 +65,7 @@ class InvocationResult:
     throttle_reason: str = ""
     failure: HandlerError | None = None
     """What the handler's own code did, when the failure was its doing."""
+    invocation_id: str = ""
 
     @property
     def ok(self) -> bool:
@@ -300,6 +301,7 @@ class LambdaService:
             function.idle.append(environment)
         if result.failure is not None:
             self.failures[invocation_id] = result.failure
+        result = replace(result, invocation_id=invocation_id)
         reported = _reported_failures(result.payload) if result.ok else ()
         self.ledger.append(
             InvocationEnded(
@@ -435,14 +437,16 @@ def _preemption(outcome: FiberOutcome) -> HandlerError | None:
         message = "ran for the wall budget without yielding or reading the clock"
     else:
         message = "read the clock until its deadline"
-    return HandlerError("Sandbox.Timedout", message, preempted.detail)
+    return HandlerError("Sandbox.Timedout", message, preempted.location)
 
 
 def _failure(outcome: FiberOutcome) -> HandlerError:
     """What the handler's code did: raised (`describe`), or ended its process."""
     preempted = outcome.preempted
     if preempted is not None:  # os._exit, abort, a signal to itself
-        return HandlerError(EXIT_ERROR, f"Runtime exited with error: {preempted.detail}")
+        return HandlerError(
+            EXIT_ERROR, f"Runtime exited with error: {preempted.detail}", preempted.location
+        )
     error = outcome.error
     assert error is not None
     failure = describe(error)
@@ -593,7 +597,7 @@ def check_init(
             "Runtime.InitTimeout",
             f"the module's init did not finish within Lambda's {INIT_LIMIT:.0f} s init "
             f"limit nor the function's {definition.timeout:g} s timeout"
-            + (" (it spins without yielding)" if detail and "wall" in detail.message else ""),
+            + (" (it spins without yielding)" if outcome.preempted else ""),
             detail.location if detail else "",
         )
     if outcome.error is not None:

@@ -32,7 +32,15 @@ def finding(
     """A finding with causes tallied over all failures and up to 10 sample histories."""
     causes = tally(cause(f, evidence) for f in failures) if explain else ()
     samples = tuple(
-        Sample(f.request_id, story(evidence.history(f.request_id))) for f in failures[:MAX_SAMPLES]
+        Sample(
+            f.request_id,
+            story(
+                evidence.history(f.request_id),
+                logs=evidence.result.logs,
+                failures=evidence.result.failures,
+            ),
+        )
+        for f in failures[:MAX_SAMPLES]
     )
     return Finding(
         title,

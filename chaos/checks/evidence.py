@@ -11,7 +11,7 @@ from chaos.checks.accounting import Accounting, account
 from chaos.engine.result import RunResult
 from chaos.faults.registry import fault_types
 from chaos.faults.schedule import applies
-from chaos.ledger import FaultWindow, InvocationEnded, Invoked, Record, Sent
+from chaos.ledger import FaultWindow, InitFailed, InvocationEnded, Invoked, Record, Sent
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Evidence:
         for record in self.result.ledger:
             if isinstance(record, Invoked):
                 invocations[record.invocation_id] = record.request_ids
-            if isinstance(record, InvocationEnded):
+            if isinstance(record, InvocationEnded | InitFailed):
                 for request_id in invocations.get(record.invocation_id, ()):
                     index[request_id].append(record)
                 continue

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from chaos.ledger import (
     AwsCalled,
@@ -14,8 +15,10 @@ from chaos.ledger import (
     Enqueued,
     Expired,
     FaultWindow,
+    InitFailed,
     InvocationEnded,
     Invoked,
+    NetworkRefused,
     Notified,
     Received,
     Record,
@@ -24,10 +27,22 @@ from chaos.ledger import (
     Throttled,
 )
 
+if TYPE_CHECKING:
+    from chaos.sandbox import HandlerError
 
-def story(records: Iterable[Record]) -> tuple[str, ...]:
+LOG_LINES = 3
+"""Lines of an invocation's log a story shows (the journal's log file has them all)."""
+
+
+def story(
+    records: Iterable[Record],
+    *,
+    logs: Mapping[str, str] | None = None,
+    failures: Mapping[str, HandlerError] | None = None,
+) -> tuple[str, ...]:
     """One line per step at its virtual time; a step repeated back to back (retries) is one
-    line with a count."""
+    line with a count. Under an invocation's end: what the handler's code did when it
+    failed, and the first lines it logged."""
     lines = []
     for what, group in groupby(records, key=_what):
         run = list(group)
@@ -35,7 +50,26 @@ def story(records: Iterable[Record]) -> tuple[str, ...]:
         lines.append(
             line if len(run) == 1 else f"{line}  (x{len(run)}, the last at {run[-1].t:.3f}s)"
         )
+        last = run[-1]
+        if isinstance(last, InvocationEnded):
+            lines.extend(_aside(last.invocation_id, logs or {}, failures or {}))
     return tuple(lines)
+
+
+def _aside(
+    invocation_id: str, logs: Mapping[str, str], failures: Mapping[str, HandlerError]
+) -> list[str]:
+    indent = " " * 12
+    out = []
+    failure = failures.get(invocation_id)
+    if failure is not None:
+        out.append(f"{indent}handler: {failure.describe()}")
+    text = logs.get(invocation_id, "")
+    shown = [line for line in text.splitlines() if line.strip()]
+    out.extend(f"{indent}log: {line[:160]}" for line in shown[:LOG_LINES])
+    if len(shown) > LOG_LINES:
+        out.append(f"{indent}log: ... {len(shown) - LOG_LINES} more lines (in the journal)")
+    return out
 
 
 def _what(record: Record) -> str:
@@ -74,6 +108,10 @@ def _what(record: Record) -> str:
             where = f" {target}" if target else ""
             tag = " [injected]" if injected else ""
             return f"{service} {operation}{where}: {outcome}{tag}"
+        case InitFailed(function=function, reason=reason):
+            return f"{function}'s init failed: {reason}"
+        case NetworkRefused(address=address):
+            return f"the handler reached for the network ({address}): refused"
         case Notified(outcome=outcome):
             return f"user notification: {outcome}"
         case FaultWindow(fault=fault, phase=phase):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chaos.checks.evidence import Evidence
+from chaos.checks.handler import never_succeeded, troubles
 from chaos.checks.registry import assertion_types
-from chaos.checks.verdict import AssertionResult, RunVerdict, decide
+from chaos.checks.verdict import AssertionResult, RunVerdict, Verdict, decide
 from chaos.engine.result import RunResult
 from chaos.spec.experiment import AssertionEntry
 
@@ -21,7 +24,32 @@ def judge(result: RunResult, *, reproduce: str = "") -> tuple[Evidence, RunVerdi
         has_faults=bool(result.experiment.faults),
         applicable=bool(evidence.applicable_faults),
     )
-    return evidence, verdict
+    return evidence, name_the_handler(verdict, result)
+
+
+def name_the_handler(verdict: RunVerdict, result: RunResult) -> RunVerdict:
+    """Say what the handler did, where its failures decided the run.
+
+    A run stopped for a spinning handler is an `error` (nothing could be judged). A run whose
+    handler failed on its own (raised, exited, answered what its caller cannot use, spun)
+    fails, naming that, when the handler never succeeded or the run would otherwise be
+    inconclusive: its failures, not the faults, are why nothing was accepted. When the
+    assertions failed anyway, the handler's failures follow their reason. A system that
+    survived its handler's occasional failures (the queue retried them) still survived.
+    """
+    found = troubles(result)
+    findings = tuple(t.finding() for t in found[:2])
+    if result.stopped:
+        reason = f"the handler spun: chaos-arena {result.stopped}"
+        return replace(verdict, verdict=Verdict.ERROR, reason=reason, findings=findings)
+    if not found:
+        return verdict
+    named = "; ".join(t.sentence() for t in found[:2])
+    if verdict.verdict is Verdict.INCONCLUSIVE or never_succeeded(result, found[0].function):
+        return replace(verdict, verdict=Verdict.FAILED, reason=named, findings=findings)
+    if verdict.verdict is Verdict.FAILED:
+        return replace(verdict, reason=f"{verdict.reason}; {named}", findings=findings)
+    return replace(verdict, findings=findings)
 
 
 def evaluate(entry: AssertionEntry, evidence: Evidence) -> AssertionResult:

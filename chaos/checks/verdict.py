@@ -50,9 +50,12 @@ class Finding:
     samples: tuple[Sample, ...] = ()
     active_faults: tuple[str, ...] = ()
     reproduce: str = ""
+    details: tuple[str, ...] = ()
+    """Lines shown under the title as they are (a handler's traceback, say)."""
 
     def render(self) -> str:
         lines = [self.title]
+        lines.extend(f"  {line}" for line in self.details)
         if self.causes:
             lines.append("  by cause:")
             lines.extend(f"    {count:>6,}  {cause}" for cause, count in self.causes)
@@ -85,6 +88,8 @@ class RunVerdict:
     reason: str
     """One line a report can print next to the verdict."""
     results: tuple[AssertionResult, ...] = field(default_factory=tuple)
+    findings: tuple[Finding, ...] = ()
+    """Findings about the run as a whole (what the handler did), before the assertions'."""
 
 
 def decide(

@@ -185,7 +185,7 @@ class World:
                 self._schedule_fault_windows()
                 self.env.process(self._sampler(lambdas))
                 try:
-                    run_until(self.env, duration, stop=lambda: bool(containment.stop_reason))
+                    run_until(self.env, duration, stop=lambda: containment.stopping)
                 finally:
                     lambdas.close()  # invocations still running at the end stop here
             final = self._final_state(account)

@@ -156,9 +156,11 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
         windows=_spec_windows(outcome),
         assertions=tuple((r.name, r.status.value, r.detail) for r in outcome.verdict.results),
         findings=tuple(
-            r.finding.render().replace(outcome.reproduce, command)
-            for r in outcome.verdict.results
-            if r.finding
+            finding.render().replace(outcome.reproduce, command)
+            for finding in (
+                *outcome.verdict.findings,
+                *(r.finding for r in outcome.verdict.results if r.finding),
+            )
         ),
         causes=causes,
         main_cause=main_cause,

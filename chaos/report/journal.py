@@ -2,7 +2,10 @@
 
 Keys (DESIGN.md section 6): experiment, system, seed, verdict, expected, as_expected,
 counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus source,
-reason, reproduce and ledger_records. Files are written whole or not at all.
+reason, reproduce, ledger_records, handler_failures (what the handler's code did when it
+failed, with the first traceback) and logs (the name of the `.logs.jsonl` file beside the
+journal holding what handlers printed and logged, per invocation; null when nothing).
+Files are written whole or not at all.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from chaos.checks.accounting import percentile
 
 if TYPE_CHECKING:
+    from chaos.engine.result import RunResult
     from chaos.engine.runner import Outcome
     from chaos.report.data import RunSummary
 
@@ -47,6 +51,8 @@ def journal(outcome: Outcome) -> dict[str, Any]:
         ],
         "latency": {"p50": None, "p95": None, "p99": None},
         "acceptance_latency": {"p50": None, "p95": None, "p99": None},
+        "handler_failures": [],
+        "logs": None,
         "ledger_digest": None,
         "ledger_records": 0,
         "aws_calls": 0,
@@ -59,12 +65,33 @@ def journal(outcome: Outcome) -> dict[str, Any]:
         document["counts"] = accounting.counts()
         document["latency"] = _quantiles([f.completion_latency for f in healthy])
         document["acceptance_latency"] = _quantiles([f.acceptance_latency for f in healthy])
+        document["handler_failures"] = _handler_failures(result)
         document["ledger_digest"] = result.ledger.digest()
         document["ledger_records"] = len(result.ledger)
         document["aws_calls"] = result.aws_calls
         document["simulated_seconds"] = result.simulated_seconds
         document["wall_seconds"] = round(result.wall_seconds, 3)
     return document
+
+
+def _handler_failures(result: RunResult) -> list[dict[str, Any]]:
+    """What the handler's own code did, grouped: function, error, where, how often, and
+    the first occurrence's traceback."""
+    from chaos.checks.handler import troubles
+
+    return [
+        {
+            "function": t.function,
+            "error_type": t.failure.error_type,
+            "message": t.failure.message,
+            "location": t.failure.location,
+            "count": t.failed,
+            "invocations": t.invocations,
+            "first_invocation": t.first,
+            "traceback": t.failure.traceback,
+        }
+        for t in troubles(result)
+    ]
 
 
 def _quantiles(values: list[float | None]) -> dict[str, float | None]:
@@ -84,9 +111,19 @@ def write_journal(outcome: Outcome, directory: Path, *, ledger: bool = True) -> 
     """Write `<experiment>.<system>.json` (and its `.ledger.jsonl`) into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{journal_name(outcome)}.json"
-    write_atomically(path, json.dumps(journal(outcome), indent=2, sort_keys=False) + "\n")
-    if ledger and outcome.result is not None:
-        outcome.result.ledger.write_jsonl(directory / f"{journal_name(outcome)}.ledger.jsonl")
+    document = journal(outcome)
+    result = outcome.result
+    if result is not None and result.logs:
+        logs = directory / f"{journal_name(outcome)}.logs.jsonl"
+        document["logs"] = logs.name
+        lines = (
+            json.dumps({"invocation_id": key, "text": text}, ensure_ascii=False)
+            for key, text in result.logs.items()
+        )
+        write_atomically(logs, "".join(f"{line}\n" for line in lines))
+    write_atomically(path, json.dumps(document, indent=2, sort_keys=False) + "\n")
+    if ledger and result is not None:
+        result.ledger.write_jsonl(directory / f"{journal_name(outcome)}.ledger.jsonl")
     return path
 
 

@@ -64,8 +64,20 @@ class VirtualSelector(selectors.BaseSelector):
         return self._real.select(0)
 
 
+class VirtualEventLoop(asyncio.SelectorEventLoop):
+    """An event loop on the virtual clock."""
+
+    def __init__(self) -> None:
+        super().__init__(VirtualSelector())
+        # The loop runs a timer once now > when - resolution. The virtual clock reads
+        # epoch-based seconds (~1.8e9), whose floats step by ~2.4e-7 s, so the monotonic
+        # clock's 1 ns resolution would never let a timer due exactly now run: the loop
+        # would spin with a zero timeout. The virtual clock's own step is 1 us.
+        self._clock_resolution = 1e-6
+
+
 class VirtualTimePolicy(asyncio.DefaultEventLoopPolicy):
     """The run's event loop policy: loops made in handler code wait in virtual time."""
 
     def new_event_loop(self) -> asyncio.AbstractEventLoop:
-        return asyncio.SelectorEventLoop(VirtualSelector())
+        return VirtualEventLoop()

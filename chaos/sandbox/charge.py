@@ -14,7 +14,8 @@ import sys
 
 import simpy
 
-from chaos.sandbox.code import interruptible, is_handler_frame, location
+from chaos.sandbox.code import ENTRY_CODES, interruptible, is_handler_frame, location
+from chaos.sim.clock import clock_factory_code
 from chaos.sim.fibers import Fiber, preempt
 
 CLOCK_READ_COST = 0.0001
@@ -43,8 +44,11 @@ class ClockCharge:
         fiber.debt += self.cost
         self.progress()
         if self.env.now + fiber.debt >= fiber.deadline and interruptible(frame):
-            preempt(fiber, "deadline", location(frame))
+            preempt(fiber, "deadline", "", location(frame))
 
 
 def _nothing() -> None:
     pass
+
+
+ENTRY_CODES.update((ClockCharge.__call__.__code__, clock_factory_code()))

@@ -22,7 +22,7 @@ ENGINE_PACKAGES: set[str] = {"chaos", "freezegun", "greenlet", "simpy", "_pytest
 """Top-level packages that are never the handler's own code; `add_engine_packages` extends
 it (the AWS layer adds the SDK and moto)."""
 
-UNINTERRUPTIBLE: set[str] = {"chaos", "freezegun", "greenlet", "simpy"}
+UNINTERRUPTIBLE: set[str] = {"chaos", "greenlet", "simpy"}
 """Packages whose frames on a fiber's stack make preemption wait: their state must not be
 left half-changed. The AWS layer adds the SDK and moto."""
 
@@ -97,8 +97,10 @@ def interruptible(frame: FrameType | None) -> bool:
 
 
 ENTRY_CODES: set[CodeType] = set()
-"""Engine frames that only call into handler code (the init that executes a handler module,
-the wrapper that calls a handler): on the stack below handler code, they do not block."""
+"""Engine frames that hold no state a switch could leave half-changed: those that only call
+into handler code (the init that executes a handler module) and the clock hooks handler
+code calls (freezegun's fake clocks and the charge behind them, where a clock-polling loop
+spends most of its time). On the stack, they do not block preemption."""
 
 
 def _is_entry(frame: FrameType) -> bool:

@@ -68,7 +68,9 @@ class Containment:
         self.charge = ClockCharge(env, cost=self.settings.clock_read_cost)
         self.watchdog = Watchdog(self.settings.wall_budget, self._spun)
         self.charge.progress = self.watchdog.progress
-        self.interrupts = Interrupts(self.watchdog)
+        self.interrupts = Interrupts(self.watchdog, self._stop)
+        self.stopping = False
+        """Set once the run must stop (`stop_reason` says why): read after every event."""
         self.spins: list[str] = []
         """Where each fiber the watchdog stopped was spinning (`file:line`)."""
         self._on_network = on_network or _ignore
@@ -102,6 +104,11 @@ class Containment:
 
     def _spun(self, fiber: Fiber, where: str) -> None:
         self.spins.append(where)
+        if len(self.spins) >= self.settings.max_spins:
+            self._stop()
+
+    def _stop(self) -> None:
+        self.stopping = True
 
     # -- lifetime ---------------------------------------------------------------------------
 

@@ -26,12 +26,14 @@ import errno
 import os
 import signal
 import socket
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from chaos.sandbox.code import location
 from chaos.sim.fibers import Fiber, current_fiber, preempt
 
 NetworkHook = Callable[[str], None]
@@ -75,7 +77,7 @@ def _end(detail: str) -> None:
     fiber = current_fiber()
     if fiber is None:
         raise SystemExit(detail)  # a handler thread: it ends, our process does not
-    preempt(fiber, "exit", detail)
+    preempt(fiber, "exit", detail, location(sys._getframe(1)))
 
 
 def _signals_of(fiber: Fiber | None) -> dict[int, Any]:

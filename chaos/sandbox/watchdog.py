@@ -116,15 +116,16 @@ class Watchdog:
         where = location(frame)
         if not self._urgent:
             self._on_stop(fiber, where)
-        preempt(fiber, "spinning", where)
+        preempt(fiber, "spinning", "", where)
 
 
 class Interrupts:
     """SIGINT and SIGTERM during a run: noted, acted on between events of the simulation."""
 
-    def __init__(self, watchdog: Watchdog | None) -> None:
+    def __init__(self, watchdog: Watchdog | None, on_signal: Callable[[], None]) -> None:
         self.signal: int | None = None
         self._watchdog = watchdog
+        self._on_signal_noted = on_signal
         self._previous: dict[int, Any] = {}
 
     def install(self) -> None:
@@ -142,5 +143,6 @@ class Interrupts:
         if self.signal is not None and current_fiber() is None:
             raise KeyboardInterrupt  # a second Ctrl-C: stop now, whatever is running
         self.signal = signum
+        self._on_signal_noted()
         if self._watchdog is not None and current_fiber() is not None:
             self._watchdog.hurry()

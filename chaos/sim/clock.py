@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from types import TracebackType
+from types import CodeType, TracebackType
 from typing import Any
 
 import freezegun.api
@@ -59,6 +59,11 @@ class _FollowSimulation(freezegun.api.FrozenDateTimeFactory):
         if self._charge is not None:
             self._charge(fiber)
         return self._epoch + dt.timedelta(seconds=self._env.now + fiber.debt)
+
+
+def clock_factory_code() -> CodeType:
+    """The code of the function every clock read goes through (for `chaos.sandbox`)."""
+    return _FollowSimulation.__call__.__code__
 
 
 class VirtualClock:

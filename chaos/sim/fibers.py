@@ -54,6 +54,8 @@ class Preempted:
 
     reason: str
     detail: str = ""
+    location: str = ""
+    """`file:line` in the fiber's own code where it was stopped, when known."""
 
 
 class Killed(BaseException):
@@ -112,12 +114,12 @@ def virtual_sleep(seconds: float) -> None:
         raise Killed
 
 
-def preempt(fiber: Fiber, reason: str, detail: str = "") -> None:
+def preempt(fiber: Fiber, reason: str, detail: str = "", location: str = "") -> None:
     """Switch away from `fiber` (the running one) for good; its driver gets a `Preempted`."""
     driver = fiber.parent
     assert driver is not None
     fiber.killed = True
-    driver.switch(Preempted(reason, detail))
+    driver.switch(Preempted(reason, detail, location))
     raise Killed  # never reached: a preempted fiber is not resumed
 
 
