@@ -44,7 +44,7 @@ from chaos.faults.schedule import FaultSchedule
 from chaos.ledger import InitFailed, InvocationEnded, Invoked, Ledger, Throttled
 from chaos.sandbox import Containment, HandlerError, ProcessState, describe
 from chaos.sandbox.charge import ClockCharge
-from chaos.sandbox.code import add_engine_packages
+from chaos.sandbox.code import add_engine_packages, location
 from chaos.sandbox.failures import HandlerNotFound
 from chaos.sim import FiberPool, VirtualClock, drive
 from chaos.sim.bucket import TokenBucket
@@ -376,7 +376,7 @@ class LambdaService:
             state=environment.state,
         )
         if outcome.timed_out:
-            return _timed_out(function.definition.timeout, _preemption(outcome))
+            return _timed_out(function.definition.timeout, _timeout_failure(outcome, deadline))
         if outcome.error is not None or outcome.preempted is not None:
             return _handler_failed(outcome)
         if effect.error is not None:
@@ -425,6 +425,16 @@ def _timed_out(timeout: float, failure: HandlerError | None = None) -> Invocatio
         error_message=f"Task timed out after {timeout:.2f} seconds",
         failure=failure,
     )
+
+
+def _timeout_failure(outcome: FiberOutcome, deadline: float) -> HandlerError:
+    """What the handler was doing when its time ran out: preempted, or waiting where."""
+    preempted = _preemption(outcome)
+    if preempted is not None:
+        return preempted
+    where = location(outcome.frame)
+    outcome.frame = None
+    return HandlerError("Sandbox.Timedout", "still running at the function timeout", where)
 
 
 def _preemption(outcome: FiberOutcome) -> HandlerError | None:

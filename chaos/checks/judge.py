@@ -11,6 +11,8 @@ from chaos.checks.verdict import AssertionResult, RunVerdict, Verdict, decide
 from chaos.engine.result import RunResult
 from chaos.spec.experiment import AssertionEntry
 
+TIMED_OUT = "Sandbox.Timedout"
+
 DEFAULT_ASSERTIONS = ("no_loss", "no_duplicate_effects")
 """What an experiment without `assertions:` checks."""
 
@@ -47,8 +49,11 @@ def name_the_handler(verdict: RunVerdict, result: RunResult) -> RunVerdict:
     named = "; ".join(t.sentence() for t in found[:2])
     if verdict.verdict is Verdict.INCONCLUSIVE or never_succeeded(result, found[0].function):
         return replace(verdict, verdict=Verdict.FAILED, reason=named, findings=findings)
-    if verdict.verdict is Verdict.FAILED:
-        return replace(verdict, reason=f"{verdict.reason}; {named}", findings=findings)
+    own = [t for t in found[:2] if t.failure.error_type != TIMED_OUT]
+    if verdict.verdict is Verdict.FAILED and own:
+        # (Timeouts alone are left to the findings' causes: a slow dependency, a fault.)
+        reason = "; ".join(t.sentence() for t in own)
+        return replace(verdict, reason=f"{verdict.reason}; {reason}", findings=findings)
     return replace(verdict, findings=findings)
 
 

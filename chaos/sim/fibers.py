@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, Protocol
 
 import simpy
@@ -132,6 +133,8 @@ class FiberOutcome:
     timed_out: bool = False
     preempted: Preempted | None = None
     """Set when the fiber was switched away from for good (see `Preempted`)."""
+    frame: FrameType | None = None
+    """At a timeout: where the fiber's code was waiting (read it at once; it is unwound)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,11 +266,13 @@ def drive(
         if seconds >= remaining and (isinstance(request, Sleep) or seconds > remaining):
             if remaining > 0:
                 yield wait(env, remaining)
+            frame = None
             if isinstance(request, _Finished):  # it returned, but its own work ran past
                 pool.give_back(fiber)
             else:
+                frame = fiber.gr_frame
                 pool.kill(fiber)
-            return FiberOutcome(timed_out=True)
+            return FiberOutcome(timed_out=True, frame=frame)
         if seconds > 0:
             yield wait(env, seconds)
         if isinstance(request, _Finished):
