@@ -18,6 +18,7 @@ import simpy
 from freezegun import freeze_time
 
 from chaos.errors import InternalError
+from chaos.sim import compat
 from chaos.sim.fibers import Fiber, current_fiber, virtual_sleep
 
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -83,6 +84,7 @@ class VirtualClock:
         self._real_sleep: Any = None
 
     def __enter__(self) -> VirtualClock:
+        compat.install()
         self._freezer = freeze_time(self.epoch)
         factory = self._freezer.start()
         factories = freezegun.api.freeze_factories
