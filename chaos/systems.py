@@ -9,6 +9,8 @@ objects are paths to system definition files).
 from __future__ import annotations
 
 import copy
+import importlib
+import importlib.machinery
 import importlib.util
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -148,7 +150,11 @@ class HandlerModule:
     def _find(self) -> Any:
         if self._spec is None:
             with import_paths(*self.paths):
-                spec = importlib.util.find_spec(self.module_name)
+                # Searched on the path, not through `find_spec`, which answers from
+                # sys.modules: another system's `handler` module may be there already.
+                parent = self.module_name.rpartition(".")[0]
+                search = importlib.import_module(parent).__path__ if parent else None
+                spec = importlib.machinery.PathFinder.find_spec(self.module_name, search)
                 if spec is None or spec.loader is None:
                     raise ModuleNotFoundError(
                         f"No module named {self.module_name!r}", name=self.module_name
@@ -164,11 +170,23 @@ class HandlerModule:
         """Run the module's init in a new module object; its handler function."""
         spec = self._find()
         module = importlib.util.module_from_spec(spec)
-        with import_paths(*self.paths):  # the module may import more of its own package
-            if self._code is not None:
-                exec(self._code, module.__dict__)
+        # In sys.modules while and after it runs, as an import leaves it: code that looks its
+        # own module up (dataclasses, pydantic resolving string annotations) must find it.
+        # Each new environment's module takes the place of the one before.
+        previous = sys.modules.get(self.module_name)
+        sys.modules[self.module_name] = module
+        try:
+            with import_paths(*self.paths):  # the module may import more of its own package
+                if self._code is not None:
+                    exec(self._code, module.__dict__)
+                else:
+                    spec.loader.exec_module(module)
+        except BaseException:
+            if previous is None:
+                sys.modules.pop(self.module_name, None)
             else:
-                spec.loader.exec_module(module)
+                sys.modules[self.module_name] = previous
+            raise
         handler = getattr(module, self.attribute, None)
         if not callable(handler):
             from chaos.sandbox.failures import HandlerNotFound

@@ -65,12 +65,6 @@ def test_powertools_idempotency_ships_each_order_once_under_duplicate_deliveries
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs sandbox: warnings raised in handler code go to the invocation's log, not "
-    "pytest's filterwarnings=error (Powertools Metrics warns on an invocation that only "
-    "replays stored results; the CLI survives)",
-)
 def test_powertools_duplicate_deliveries_survive_under_pytest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

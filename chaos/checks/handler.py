@@ -74,7 +74,8 @@ def troubles(result: RunResult) -> list[HandlerTrouble]:
     first: dict[tuple[str, str], tuple[str, HandlerError]] = {}
     for invocation_id, failure in result.failures.items():
         function = functions.get(invocation_id, "")
-        key = (function, failure.describe())
+        # Messages often carry ids or times; the first one stands for the rest.
+        key = (function, f"{failure.error_type} {failure.location}")
         counts[key] += 1
         first.setdefault(key, (invocation_id, failure))
     named = len(result.system.functions) > 1

@@ -21,7 +21,7 @@ import simpy
 from chaos.sandbox.aio import VirtualTimePolicy
 from chaos.sandbox.charge import CLOCK_READ_COST, ClockCharge
 from chaos.sandbox.guards import guarded
-from chaos.sandbox.logs import FiberStream, RunLogs, log_handler
+from chaos.sandbox.logs import STDERR, STDOUT, RunLogs, log_handler
 from chaos.sandbox.state import ProcessState
 from chaos.sandbox.watchdog import Interrupts, Watchdog
 from chaos.sim.fibers import Fiber
@@ -62,9 +62,8 @@ class Containment:
     ) -> None:
         self.settings = settings or SandboxSettings()
         self.logs = RunLogs()
-        self.stdout = FiberStream(self.logs, "stdout")
-        self.stderr = FiberStream(self.logs, "stderr")
-        self.log_handler = log_handler(self.stderr)
+        self.stdout, self.stderr = STDOUT, STDERR
+        self.log_handler = log_handler(STDERR)
         self.charge = ClockCharge(env, cost=self.settings.clock_read_cost)
         self.watchdog = Watchdog(self.settings.wall_budget, self._spun)
         self.charge.progress = self.watchdog.progress

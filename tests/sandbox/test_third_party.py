@@ -251,11 +251,6 @@ def test_a_timed_out_execution_does_not_block_its_retry(tmp_path: Path) -> None:
     assert ended(outcome)[("timeout", "Sandbox.Timedout")] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs sandbox: warnings raised in handler code go to the invocation's log, not "
-    "pytest's filterwarnings=error (Powertools warns when no Lambda context is registered)",
-)
 def test_without_the_lambda_context_a_timed_out_record_stays_in_progress(tmp_path: Path) -> None:
     # Without register_lambda_context no in-progress expiry is written (round2 section 3.5):
     # the record of a timed-out execution blocks every retry (IdempotencyAlreadyInProgressError)
@@ -290,11 +285,6 @@ def test_without_the_lambda_context_a_timed_out_record_stays_in_progress(tmp_pat
     assert idempotency_calls(outcome)[("PutItem", "ConditionalCheckFailedException")] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs sandbox: the Lambda runtime's environment variables per function "
-    "(AWS_LAMBDA_FUNCTION_NAME, which Powertools puts in every idempotency key)",
-)
 def test_idempotency_records_are_keyed_by_the_lambda_function_name(tmp_path: Path) -> None:
     outcome = run(
         queue_system(tmp_path, "idempotent:consume", environment=", CHECK_KEY: '1'"),
@@ -334,11 +324,6 @@ def test_each_environment_flushes_only_its_own_metrics(tmp_path: Path) -> None:
     assert set(ended(outcome)) == {("ok", "")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs sandbox: warnings raised in handler code go to the invocation's log, not "
-    "pytest's filterwarnings=error (Powertools Metrics warns when an invocation adds none)",
-)
 def test_an_invocation_without_metrics_only_warns(tmp_path: Path) -> None:
     # A redelivered order is answered from its idempotency record: nothing is shipped, no
     # metric is added, and Metrics warns "No application metrics to publish" (AWS: a log line).
