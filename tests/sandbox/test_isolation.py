@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import random
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
 import simpy
 
 from chaos.aws.lambda_runtime import LambdaService, lambda_variables
-from chaos.ledger import Ledger
+from chaos.ledger import Ledger, Responded
 from chaos.sandbox import Containment
 from chaos.sim import VirtualClock
 from chaos.spec.system import AccountDef
@@ -104,3 +105,36 @@ def test_output_logging_and_warnings_go_to_the_invocation_log(
     assert "to stdout" not in out and "to stderr" not in err
     assert "a log record" not in caplog.text
     assert host_warnings == []
+
+
+def test_two_systems_with_a_handler_module_of_the_same_name_each_run_their_own(
+    tmp_path: Path,
+) -> None:
+    """`handler.py` next to each of two system definitions: each system runs its own file,
+    whichever ran first in the process (modules are found on the path, not in sys.modules)."""
+    from chaos.api import run
+
+    for name, status in (("first", 201), ("second", 202)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "handler.py").write_text(
+            "import boto3, json\n"
+            "_db = boto3.client('dynamodb')\n"
+            "def handle(event, context):\n"
+            "    rid = json.loads(event['body'])['request_id']\n"
+            "    _db.put_item(TableName='orders', Item={'order_id': {'S': rid}, "
+            "'request_id': {'S': rid}})\n"
+            f"    return {{'statusCode': {status}, 'body': '{{}}'}}\n"
+        )
+        (folder / "system.yaml").write_text(
+            f"system: {name}\narchitecture: sync\napi: {{function: f}}\n"
+            "functions: {f: {handler: 'handler:handle'}}\n"
+            "tables: {orders: {partition_key: order_id}}\neffects: {table: orders}\n"
+        )
+    text = "experiment: same-name\nduration: 10s\nworkload: {steady: {rate: 1/s, for: 2s}}\n"
+    statuses = {}
+    for name in ("first", "second"):
+        outcome = run(text, str(tmp_path / name / "system.yaml"))
+        assert outcome.result is not None
+        statuses[name] = {r.status for r in outcome.result.ledger.of(Responded)}
+    assert statuses == {"first": {201}, "second": {202}}
