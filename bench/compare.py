@@ -67,11 +67,14 @@ class Best:
     cpu_spread: float
     """Worst / best CPU over the runs: how noisy the figure was."""
     runs: int
+    returncode: int
+    """The worst exit code of the runs."""
 
     @classmethod
     def of(cls, timings: list[Timing]) -> Best:
         cpus = [t.cpu for t in timings]
-        return cls(min(cpus), min(t.wall for t in timings), max(cpus) / min(cpus), len(cpus))
+        worst = max(t.returncode for t in timings)
+        return cls(min(cpus), min(t.wall for t in timings), max(cpus) / min(cpus), len(cpus), worst)
 
 
 def chaos_arena_command() -> list[str]:
@@ -141,6 +144,9 @@ def main() -> None:
         hand = Best.of(hand_timings)
         hand_inner = min(r["cpu"] for r in hand_results)
         counts = hand_results[0]
+        missing = counts["messages"] - counts["completed"] - counts["dead_lettered"]
+        accounted = "every message accounted for" if missing == 0 else f"{missing:,} MISSING"
+        verdicts = "as expected" if chaos.returncode == 0 else f"NOT (exit {chaos.returncode})"
         print(
             f"\n{size:,} messages\n"
             f"  chaos-arena   CPU {chaos.cpu:7.2f} s  wall {chaos.wall:7.2f} s  "
@@ -151,7 +157,8 @@ def main() -> None:
             f"{hand_inner:.2f} s\n"
             f"                {counts['completed']:,} completed, {counts['dead_lettered']:,} "
             f"dead-lettered, {counts['deliveries']:,} deliveries ({counts['failures']:,} "
-            f"failed), {counts['receives']:,} receives"
+            f"failed), {counts['receives']:,} receives: {accounted}; chaos-arena's verdicts "
+            f"{verdicts}"
         )
         rows.append((size, chaos, startup, hand, hand_inner))
     print(
