@@ -18,7 +18,7 @@ and the harness's own in-process time after its imports. Figures only: nothing i
 
     python bench/compare.py                               # 1,000 and 5,000 messages
     python bench/compare.py --sizes 1000 --repeat 5       # steadier, smaller
-    python bench/compare.py --handwritten-repeat 1        # the harness at 5,000 takes ~20 min
+    python bench/compare.py --handwritten-repeat 1        # the harness alone: 25-40 min at 5,000
 
 Targets (issue 13): hand-written / chaos-arena CPU >= 25x at 1,000 and >= 100x at 5,000.
 """
