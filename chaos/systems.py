@@ -31,20 +31,27 @@ from chaos.spec.yamlsource import Document, YamlProblem, parse_documents, read_t
 if TYPE_CHECKING:
     from chaos.spec.loader import LoadedExperiment
 
-SYSTEMS: Registry[Path] = Registry("system", "chaos_arena.systems")
-
 
 def _register_reference_systems() -> None:
     import systems_under_test
 
     root = Path(systems_under_test.__file__).parent
     for name in ("sync", "eda"):
-        SYSTEMS.register(name, root / name / "system.yaml")
+        register_system(name, root / name / "system.yaml")
+
+
+SYSTEMS: Registry[Path] = Registry(
+    "system", "chaos_arena.systems", builtins=_register_reference_systems
+)
+
+
+def register_system(name: str, definition: Path | str) -> None:
+    """Make `name` refer to the system definition file `definition` in experiments."""
+    SYSTEMS.register(name, Path(definition))
 
 
 def system_registry() -> Registry[Path]:
-    if "sync" not in SYSTEMS._items:
-        _register_reference_systems()
+    """The system registry (the reference systems load on first use)."""
     return SYSTEMS
 
 

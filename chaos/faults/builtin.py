@@ -19,14 +19,12 @@ from chaos.faults.base import (
     ConcurrencyFault,
     DeliveryFault,
     EnqueueFault,
-    FaultParams,
     InvocationEffect,
     InvocationFault,
-    ProbabilityParams,
-    TargetKind,
     hit,
 )
 from chaos.faults.registry import fault_type
+from chaos.spec.faults import FaultParams, ProbabilityParams, TargetKind
 from chaos.spec.types import Fraction, Integer, PositiveDuration, ThrottleCode
 
 

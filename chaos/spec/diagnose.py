@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -214,9 +213,9 @@ def _unknown_key(loc: Loc, root: Root) -> Problem:
     return Problem(loc, f"unknown key {shown}{_bool_note(key)}", hint, on_key=True)
 
 
-@cache
 def _aliases() -> dict[str, str]:
-    """Field names whose YAML key differs (`duration` is written `for`), over every model."""
+    """Field names whose YAML key differs (`duration` is written `for`), over every model
+    (not cached: models registered later count too, and only an unknown key asks)."""
     found: dict[str, str] = {}
     pending: list[type[SpecModel]] = [SpecModel]
     while pending:

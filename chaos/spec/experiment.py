@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -26,8 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from chaos.faults.base import FaultParams
 from chaos.spec.base import Problem, SpecModel, SpecProblems, spec_error
+from chaos.spec.faults import FaultParams
 from chaos.spec.types import (
     Duration,
     Fraction,
@@ -360,9 +360,17 @@ FAULT_EXAMPLE = "write '- lambda.error: {probability: 5%, at: 1m, for: 2m}'"
 ASSERTION_EXAMPLE = "write '- no_loss' or '- eventual_completion: {within: 5m}'"
 
 
-@cache
 def experiment_model() -> type[Experiment]:
-    """The experiment model with every registered fault type and assertion in its unions."""
+    """The experiment model with every registered fault type and assertion in its unions;
+    built again when a registry changes (a fault type registered after the first load)."""
+    from chaos.checks.registry import assertion_types
+    from chaos.faults.registry import fault_types
+
+    return _experiment_model(fault_types().version, assertion_types().version)
+
+
+@lru_cache(maxsize=8)
+def _experiment_model(_faults: int, _assertions: int) -> type[Experiment]:
     from chaos.checks.registry import assertion_types
     from chaos.faults.registry import fault_types
 

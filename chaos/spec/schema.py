@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from chaos.spec import units
@@ -31,18 +31,25 @@ def system_schema() -> Schema:
     return copy.deepcopy(_system_schema())
 
 
-@cache
 def _experiment_schema() -> Schema:
-    from chaos.spec.experiment import REFERENCE_SYSTEMS, experiment_model
+    from chaos.spec.experiment import experiment_model
+    from chaos.systems import system_registry
 
-    model = experiment_model()
+    return _schema_of(experiment_model(), tuple(system_registry().names()))
+
+
+@lru_cache(maxsize=8)
+def _schema_of(model: Any, systems: tuple[str, ...]) -> Schema:
+    """The schema of one experiment model (rebuilt with the registries) and system names."""
+    from chaos.spec.experiment import REFERENCE_SYSTEMS
+
     generated = model.model_json_schema(by_alias=True)
     defs: Schema = generated.pop("$defs", {})
     defs["Experiment"] = generated
     _reshape_entries(defs, model)
     properties = generated["properties"]
     properties["systems"] = {
-        **_systems_schema(),
+        **_systems_schema(list(systems)),
         "default": list(REFERENCE_SYSTEMS),
         "description": properties["systems"].get("description", ""),
     }
@@ -107,12 +114,10 @@ def _reshape_entries(defs: Schema, model: Any) -> None:
             )
 
 
-def _systems_schema() -> Schema:
-    from chaos.systems import system_registry
-
+def _systems_schema(systems: list[str]) -> Schema:
     name = {
         "anyOf": [
-            {"enum": system_registry().names(), "description": "a registered system"},
+            {"enum": systems, "description": "a registered system"},
             {
                 "type": "string",
                 "pattern": r"(/|\.ya?ml$)",

@@ -11,18 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chaos.errors import Diagnostic
 from chaos.registry import did_you_mean
 from chaos.spec.base import Loc, Problem, key_path
 from chaos.spec.diagnose import Site
 from chaos.spec.experiment import REFERENCE_SYSTEMS
+from chaos.spec.faults import TargetKind, target_names
 from chaos.spec.resolve import SystemInfo, SystemResolver
 from chaos.spec.units import UnitError, format_duration, parse_duration
-
-if TYPE_CHECKING:
-    from chaos.faults.base import TargetKind
 
 
 def window_problems(data: dict[Any, Any]) -> list[Problem]:
@@ -212,8 +210,6 @@ def _target_problem(
     without a queue, the fault does not act there, and a system no fault acts on is judged
     inconclusive, never passed.
     """
-    from chaos.faults.schedule import target_names
-
     names: dict[str, list[str]] = {}
     for system in systems:
         if system.definition is None:
