@@ -6,7 +6,7 @@ from chaos.checks.evidence import Evidence
 from chaos.checks.registry import assertion_types
 from chaos.checks.verdict import AssertionResult, RunVerdict, decide
 from chaos.engine.result import RunResult
-from chaos.spec.experiment import AssertionEntry
+from chaos.spec.experiment import AssertionEntry, assertion_entries
 
 DEFAULT_ASSERTIONS = ("no_loss", "no_duplicate_effects")
 """What an experiment without `assertions:` checks."""
@@ -32,15 +32,4 @@ def evaluate(entry: AssertionEntry, evidence: Evidence) -> AssertionResult:
 def _entries(result: RunResult) -> list[AssertionEntry]:
     if result.experiment.assertions:
         return list(result.experiment.assertions)
-    from chaos.spec.experiment import experiment_model
-
-    model = experiment_model()
-    defaults = model.model_validate(
-        {
-            "experiment": "defaults",
-            "duration": "1s",
-            "workload": {"steady": {"rate": "1/s"}},
-            "assertions": list(DEFAULT_ASSERTIONS),
-        }
-    )
-    return list(defaults.assertions)
+    return list(assertion_entries(assertion_types(), DEFAULT_ASSERTIONS))

@@ -18,9 +18,9 @@ from chaos.checks.verdict import EXPECTED_VERDICT, RunVerdict, Verdict
 from chaos.engine.result import Progress, RunResult
 from chaos.engine.world import World
 from chaos.errors import ChaosError, InternalError, SetupError
+from chaos.spec.catalog import ResolvedSystem
 from chaos.spec.experiment import Expectation, Experiment
 from chaos.spec.loader import LoadedExperiment
-from chaos.systems import ResolvedSystem
 
 
 @dataclass(frozen=True)

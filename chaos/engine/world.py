@@ -27,9 +27,10 @@ from chaos.faults.registry import fault_types
 from chaos.faults.schedule import FaultSchedule, ScheduledFault
 from chaos.ledger import FaultWindow, Ledger
 from chaos.sim import Streams, VirtualClock, derive_seed, seeded_global_random, wall_clock
+from chaos.spec.catalog import ResolvedSystem
 from chaos.spec.experiment import Experiment
 from chaos.spec.system import Architecture, LatencyModel, SystemDefinition
-from chaos.systems import HandlerModule, ResolvedSystem, load_handler
+from chaos.systems import HandlerModule, load_handler
 from chaos.workload.arrivals import arrival_times
 from chaos.workload.client import Client, Request, request_body
 

@@ -64,23 +64,18 @@ class Site:
 
 
 def diagnostics(
-    error: ValidationError,
-    document: Document,
-    prefix: Sequence[str | int] = (),
-    root: Root | None = None,
+    error: ValidationError, document: Document, prefix: Sequence[str | int], root: Root
 ) -> list[Diagnostic]:
-    """One diagnostic per problem in `error`, located in `document` below `prefix`."""
+    """One diagnostic per problem in `error`, located in `document` below `prefix`.
+
+    `root` is the schema of what was validated (`schema.experiment_root(vocabulary)` or
+    `schema.system_root()`): the valid keys and choices the messages list come from it.
+    """
     return [place(problem, document, prefix) for problem in problems(error, root)]
 
 
-def problems(error: ValidationError, root: Root | None = None) -> list[Problem]:
+def problems(error: ValidationError, root: Root) -> list[Problem]:
     """The problems in a validation error, key paths relative to the validated data."""
-    if root is None:
-        root = (
-            schemas.system_root()
-            if error.title == "SystemDefinition"
-            else schemas.experiment_root()
-        )
     items = error.errors(include_url=False)
     found: list[Problem] = []
     for item in items:
