@@ -146,7 +146,8 @@ class Breakdown:
 
     def __enter__(self) -> Breakdown:
         from chaos import systems
-        from chaos.engine import router, world
+        from chaos.aws import router
+        from chaos.engine import world
         from chaos.sim import clock
 
         for module in (clock, router):

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from chaos.errors import Diagnostic, GuaranteeViolation, SpecError
 
 if TYPE_CHECKING:
-    from chaos.engine.result import Progress
     from chaos.engine.runner import Outcome
     from chaos.report.data import RunSummary
+    from chaos.result import Progress
     from chaos.spec.catalog import ResolvedSystem
     from chaos.spec.experiment import Experiment
     from chaos.spec.loader import LoadedExperiment, Loader

@@ -14,11 +14,11 @@ from chaos.aws.lambda_runtime import Handler, LambdaService
 from chaos.checks.evidence import Evidence
 from chaos.checks.judge import judge
 from chaos.checks.verdict import RunVerdict
-from chaos.engine.result import RunResult
 from chaos.engine.world import build_schedule, run
 from chaos.faults.schedule import FaultSchedule
 from chaos.ledger import Ledger
 from chaos.loading import experiment_model, loader
+from chaos.result import RunResult
 from chaos.sim import Streams
 from chaos.spec.catalog import ResolvedSystem
 from chaos.spec.experiment import Experiment, SystemRef

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chaos.engine.result import FinalState
 from chaos.ledger import (
     AwsCalled,
     DeadLettered,
@@ -28,6 +27,7 @@ from chaos.ledger import (
     Responded,
     Sent,
 )
+from chaos.result import FinalState
 
 
 class Terminal(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chaos.aws.dynamodb import THROTTLE_CODES
 from chaos.checks.accounting import RequestFacts, Terminal, percentile
 from chaos.checks.base import Assertion
 from chaos.checks.builtin_params import (
@@ -14,7 +15,7 @@ from chaos.checks.builtin_params import (
     NotifiedParams,
     SuccessRateParams,
 )
-from chaos.checks.causes import THROTTLE_CODES, cause, tally
+from chaos.checks.causes import cause, tally
 from chaos.checks.evidence import Evidence
 from chaos.checks.history import story
 from chaos.checks.registry import assertion_type

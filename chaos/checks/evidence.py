@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from chaos.checks.accounting import Accounting, account
-from chaos.engine.result import RunResult
 from chaos.faults.registry import fault_types
 from chaos.faults.schedule import applies
 from chaos.ledger import FaultWindow, InvocationEnded, Invoked, Record, Sent
+from chaos.result import RunResult
 
 
 @dataclass(frozen=True)

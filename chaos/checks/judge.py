@@ -5,7 +5,7 @@ from __future__ import annotations
 from chaos.checks.evidence import Evidence
 from chaos.checks.registry import assertion_types
 from chaos.checks.verdict import AssertionResult, RunVerdict, decide
-from chaos.engine.result import RunResult
+from chaos.result import RunResult
 from chaos.spec.experiment import AssertionEntry, assertion_entries
 
 DEFAULT_ASSERTIONS = ("no_loss", "no_duplicate_effects")

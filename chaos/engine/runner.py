@@ -15,9 +15,9 @@ from pathlib import Path
 from chaos.checks.evidence import Evidence
 from chaos.checks.judge import judge
 from chaos.checks.verdict import EXPECTED_VERDICT, RunVerdict, Verdict
-from chaos.engine.result import Progress, RunResult
 from chaos.engine.world import World
 from chaos.errors import ChaosError, InternalError, SetupError
+from chaos.result import Progress, RunResult
 from chaos.spec.catalog import ResolvedSystem
 from chaos.spec.experiment import Expectation, Experiment
 from chaos.spec.loader import LoadedExperiment

@@ -19,13 +19,13 @@ from chaos.aws.esm import EventSourceMapping
 from chaos.aws.interceptor import routing
 from chaos.aws.lambda_runtime import LambdaService
 from chaos.aws.moto_env import ACCOUNT_ID, REGION, MotoAccount
+from chaos.aws.router import Router
 from chaos.aws.sqs import Queue
 from chaos.aws.websocket import Connections
-from chaos.engine.result import FinalState, Progress, RunResult, Sample
-from chaos.engine.router import Router
 from chaos.faults.registry import fault_types
 from chaos.faults.schedule import FaultSchedule, ScheduledFault
 from chaos.ledger import FaultWindow, Ledger
+from chaos.result import FinalState, Progress, RunResult, Sample
 from chaos.sim import Streams, VirtualClock, derive_seed, seeded_global_random, wall_clock
 from chaos.spec.catalog import ResolvedSystem
 from chaos.spec.experiment import Experiment

@@ -139,14 +139,12 @@ class InvalidExperiment(pytest.Item):
     """The error item of an experiment (or file) that cannot be loaded: its diagnostics."""
 
     def __init__(self, *, error: SpecError, **kwargs: Any) -> None:
-        from chaos.systems import system_registry
-
         super().__init__(**kwargs)
         self.error = error
         self.add_marker(pytest.mark.chaos)
         # Which systems the broken experiment meant is unknown: it answers to every
         # registered one, so `-m "chaos(system='eda')"` still shows that it is broken.
-        for system in system_registry().names():
+        for system in session_loader(self.config).vocabulary.systems.names():
             self.add_marker(pytest.mark.chaos(system=system))
 
     @property

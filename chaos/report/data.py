@@ -11,14 +11,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from chaos.aws.dynamodb import THROTTLE_CODES
 from chaos.checks.accounting import Accounting, percentile
-from chaos.checks.causes import THROTTLE_CODES, Cause
+from chaos.checks.causes import Cause
 from chaos.ledger import AwsCalled, Responded, Sent
 
 if TYPE_CHECKING:
     # The engine pulls in moto; a pytest controller only needs to rebuild summaries.
-    from chaos.engine.result import RunResult
     from chaos.engine.runner import Outcome
+    from chaos.result import RunResult
 
 BUCKETS = 240
 """Timeline resolution: the engine samples queue depth 240 times a run, so do the counts."""

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from hypothesis import strategies as st
 
 from chaos.checks.evidence import Evidence
-from chaos.engine.result import FinalState, RunResult
 from chaos.ledger import (
     AwsCalled,
     DeadLettered,
@@ -22,6 +21,7 @@ from chaos.ledger import (
     Responded,
     Sent,
 )
+from chaos.result import FinalState, RunResult
 from tests.support import experiment, reference
 
 EFFECTS_TABLE = "orders"
