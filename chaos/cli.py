@@ -168,7 +168,7 @@ def _run_parallel(
             PortableExperiment.of(loaded),
             loaded.experiment.experiment,
             index,
-            args.seed,
+            loaded.experiment.run_seed(args.seed),
             args.journal,
         )
         for loaded, index, _ in plan

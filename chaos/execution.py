@@ -31,7 +31,8 @@ class Job:
     """The experiment's name, for messages."""
     system_index: int
     """Which of the experiment's (resolved) systems runs."""
-    seed: int | None
+    seed: int
+    """The seed that runs (the override, or the experiment's own)."""
     journal: Path | None
 
     @property

@@ -49,7 +49,7 @@ def run_yaml(text: str, system: ResolvedSystem, *, seed: int | None = None) -> R
 
 
 def judged(result: RunResult) -> tuple[Evidence, RunVerdict]:
-    return judge(result, reproduce="chaos-arena run test")
+    return judge(result)
 
 
 def no_faults() -> FaultSchedule:

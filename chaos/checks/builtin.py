@@ -40,7 +40,6 @@ def finding(
         causes,
         samples,
         tuple(w.label for w in evidence.applicable_windows),
-        evidence.reproduce,
     )
 
 
@@ -320,6 +319,5 @@ class DatabaseProtected(Assertion):
             Finding(
                 detail,
                 active_faults=tuple(w.label for w in evidence.applicable_windows),
-                reproduce=evidence.reproduce,
             ),
         )

@@ -12,8 +12,8 @@ DEFAULT_ASSERTIONS = ("no_loss", "no_duplicate_effects")
 """What an experiment without `assertions:` checks."""
 
 
-def judge(result: RunResult, *, reproduce: str = "") -> tuple[Evidence, RunVerdict]:
-    evidence = Evidence.of(result, reproduce=reproduce)
+def judge(result: RunResult) -> tuple[Evidence, RunVerdict]:
+    evidence = Evidence.of(result)
     results = [evaluate(entry, evidence) for entry in _entries(result)]
     verdict = decide(
         results,

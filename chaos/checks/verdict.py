@@ -49,9 +49,10 @@ class Finding:
     """(cause, number of requests), most frequent first."""
     samples: tuple[Sample, ...] = ()
     active_faults: tuple[str, ...] = ()
-    reproduce: str = ""
 
-    def render(self) -> str:
+    def render(self, *, reproduce: str = "") -> str:
+        """The finding as a bug report; `reproduce` is the command that reruns it (the run
+        computes it once: `Outcome.reproduce`)."""
         lines = [self.title]
         if self.causes:
             lines.append("  by cause:")
@@ -61,8 +62,8 @@ class Finding:
         for sample in self.samples:
             lines.append(f"  request {sample.request_id}:")
             lines.extend(f"    {line}" for line in sample.lines)
-        if self.reproduce:
-            lines.append(f"  reproduce: {self.reproduce}")
+        if reproduce:
+            lines.append(f"  reproduce: {reproduce}")
         return "\n".join(lines)
 
 

@@ -38,6 +38,8 @@ class Outcome:
     evidence: Evidence | None = None
     system_ref: str = ""
     """How the experiment named the system (its name, or a path to its definition)."""
+    reproduce: str = ""
+    """The command that reruns exactly this run (made once, by `run_one`)."""
 
     @property
     def as_expected(self) -> bool:
@@ -46,10 +48,6 @@ class Outcome:
     @property
     def test_id(self) -> str:
         return f"{self.path}::{self.experiment.experiment}[{self.system}]"
-
-    @property
-    def reproduce(self) -> str:
-        return reproduce_command(self.path, self.experiment.experiment, self.system, self.seed)
 
 
 def reproduce_command(path: Path, experiment: str, system: str, seed: int) -> str:
@@ -81,7 +79,7 @@ def run_one(
     progress: Callable[[Progress], None] | None = None,
 ) -> Outcome:
     experiment = loaded.experiment
-    seed = experiment.seed if seed is None else seed
+    seed = experiment.run_seed(seed)
     expected = expected_verdict(experiment, system.name)
     command = reproduce_command(loaded.path, experiment.experiment, system.name, seed)
 
@@ -99,6 +97,7 @@ def run_one(
             result,
             evidence,
             system_ref=system.ref,
+            reproduce=command,
         )
 
     try:
@@ -111,5 +110,5 @@ def run_one(
         raise InternalError(
             f"{command} crashed: {type(error).__name__}: {error}", seed=seed
         ) from error
-    evidence, verdict = judge(result, reproduce=command)
+    evidence, verdict = judge(result)
     return outcome(verdict, result, evidence)

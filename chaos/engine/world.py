@@ -40,17 +40,15 @@ SAMPLES_PER_RUN = 240
 def build_schedule(experiment: Experiment, streams: Streams) -> FaultSchedule:
     registry = fault_types()
     scheduled = []
-    for index, entry in enumerate(experiment.faults):
-        params = entry.params
-        end = experiment.duration if params.duration is None else params.at + params.duration
+    for window, entry in zip(experiment.fault_windows(), experiment.faults, strict=True):
         scheduled.append(
             ScheduledFault(
-                index,
+                window.index,
                 registry.get(entry.fault_type),
-                params,
-                params.at,
-                min(end, experiment.duration),
-                streams(f"fault:{index}:{entry.fault_type}"),
+                entry.params,
+                window.start,
+                window.end,
+                streams(f"fault:{window.index}:{entry.fault_type}"),
             )
         )
     return FaultSchedule(scheduled)
@@ -331,4 +329,4 @@ class World:
 
 def run(experiment: Experiment, system: ResolvedSystem, *, seed: int | None = None) -> RunResult:
     """Run one experiment against one system; the experiment's seed unless one is given."""
-    return World(experiment, system, experiment.seed if seed is None else seed).run()
+    return World(experiment, system, experiment.run_seed(seed)).run()

@@ -29,11 +29,6 @@ class ScheduledFault:
     end: float
     draw: random.Random = field(repr=False)
 
-    @property
-    def label(self) -> str:
-        target = f" on {self.params.target}" if self.params.target else ""
-        return f"{self.fault.name}{target}"
-
     def active(self, now: float) -> bool:
         return self.start <= now < self.end
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chaos.aws.dynamodb import THROTTLE_CODES
 from chaos.checks.accounting import Accounting, percentile
 from chaos.checks.causes import Cause
+from chaos.checks.evidence import sorted_windows
 from chaos.ledger import AwsCalled, Responded, Sent
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
     Args:
         outcome: the run, judged.
         reproduce: a better command to rerun it than the CLI's (a pytest node id for an
-            experiment written in a test function); replaces it in the findings too.
+            experiment written in a test function); the findings give it too.
     """
     experiment = outcome.experiment
     command = outcome.reproduce if reproduce is None else reproduce
@@ -154,12 +155,12 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
         duration=experiment.duration,
         description=experiment.description.strip(),
         reproduce=command,
-        windows=_spec_windows(outcome),
+        windows=tuple(
+            FaultSpan(w.label, w.start, w.end) for w in sorted_windows(experiment.fault_windows())
+        ),
         assertions=tuple((r.name, r.status.value, r.detail) for r in outcome.verdict.results),
         findings=tuple(
-            r.finding.render().replace(outcome.reproduce, command)
-            for r in outcome.verdict.results
-            if r.finding
+            r.finding.render(reproduce=command) for r in outcome.verdict.results if r.finding
         ),
         causes=causes,
         main_cause=main_cause,
@@ -175,21 +176,8 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
         p99=_p99(accounting),
         db_throttles=_db_throttles(result),
         wall_seconds=result.wall_seconds,
-        windows=tuple(FaultSpan(w.label, w.start, w.end) for w in outcome.evidence.windows),
         timeline=timeline(result, accounting),
     )
-
-
-def _spec_windows(outcome: Outcome) -> tuple[FaultSpan, ...]:
-    """Fault windows from the experiment itself, for runs that produced no ledger."""
-    duration = outcome.experiment.duration
-    spans = []
-    for entry in outcome.experiment.faults:
-        params = entry.params
-        end = duration if params.duration is None else min(duration, params.at + params.duration)
-        target = f" on {params.target}" if params.target else ""
-        spans.append(FaultSpan(f"{entry.fault_type}{target}", params.at, end))
-    return tuple(sorted(spans, key=lambda s: (s.start, s.label)))
 
 
 def _causes(outcome: Outcome) -> tuple[tuple[tuple[str, int], ...], str]:

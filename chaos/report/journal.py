@@ -41,7 +41,7 @@ def journal(outcome: Outcome) -> dict[str, Any]:
                 "status": r.status.value,
                 "passed": r.passed,
                 "detail": r.detail,
-                "finding": r.finding.render() if r.finding else None,
+                "finding": r.finding.render(reproduce=outcome.reproduce) if r.finding else None,
             }
             for r in outcome.verdict.results
         ],

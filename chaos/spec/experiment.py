@@ -357,6 +357,44 @@ class Experiment(SpecModel):
     def system_names(self) -> list[str]:
         return [ref.ref for ref in self.systems]
 
+    def run_seed(self, override: int | None = None) -> int:
+        """The seed a run uses: `override` when one is given, else the experiment's own."""
+        return self.seed if override is None else override
+
+    def fault_windows(self) -> tuple[Window, ...]:
+        """When each fault is active, in `faults:` order: from `at` for `for` (or to the
+        end), never past the end. The one computation of fault windows: the schedule, the
+        evidence and the reports all take theirs from here."""
+        duration = self.duration
+        windows = []
+        for index, entry in enumerate(self.faults):
+            params = entry.params
+            end = duration if params.duration is None else params.at + params.duration
+            windows.append(
+                Window(index, entry.fault_type, params.target, params.at, min(end, duration))
+            )
+        return tuple(windows)
+
+
+@dataclass(frozen=True)
+class Window:
+    """When one fault of an experiment is active, and how findings and reports name it."""
+
+    index: int
+    """The fault's position in the experiment's `faults:`."""
+    fault_type: str
+    target: str | None
+    start: float
+    end: float
+
+    @property
+    def label(self) -> str:
+        """`lambda.error`, or `lambda.error on consumer` for a targeted fault."""
+        return f"{self.fault_type} on {self.target}" if self.target else self.fault_type
+
+    def covers(self, t: float) -> bool:
+        return self.start <= t < self.end
+
 
 FAULT_EXAMPLE = "write '- lambda.error: {probability: 5%, at: 1m, for: 2m}'"
 ASSERTION_EXAMPLE = "write '- no_loss' or '- eventual_completion: {within: 5m}'"
@@ -417,6 +455,7 @@ __all__ = [
     "RetryPolicy",
     "Steady",
     "SystemRef",
+    "Window",
     "Workload",
     "assertion_entries",
     "experiment_model",

@@ -125,7 +125,7 @@ class History:
             simulated_seconds=3600.0,
             wall_seconds=0.0,
         )
-        return Evidence.of(result, reproduce="chaos-arena run generated")
+        return Evidence.of(result)
 
     def with_story(self, index: int, **changes: object) -> History:
         stories = list(self.stories)

@@ -188,3 +188,19 @@ def test_merge_keys_are_not_duplicates() -> None:
         "    <<: {rate: 1/s, at: 1m}\n    rate: 10/s\n"
     )
     assert experiment.workload.steady.rate == 10
+
+
+def test_fault_windows_and_the_seed_that_runs_come_from_the_experiment() -> None:
+    """One computation each: the schedule, the evidence and the reports take their fault
+    windows from `fault_windows`, and every way of running its seed from `run_seed`."""
+    experiment = _one(
+        HEAD + "seed: 7\nfaults:\n  - lambda.error: {at: 1m, for: 2m}\n"
+        "  - dynamodb.error: {at: 9m, for: 1m, target: orders}\n  - lambda.latency: "
+        "{delay: 1s}\n"
+    )
+    assert [(w.index, w.label, w.start, w.end) for w in experiment.fault_windows()] == [
+        (0, "lambda.error", 60.0, 180.0),
+        (1, "dynamodb.error on orders", 540.0, 600.0),
+        (2, "lambda.latency", 0.0, 600.0),
+    ]
+    assert (experiment.run_seed(), experiment.run_seed(3)) == (7, 3)
