@@ -19,7 +19,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "payments"
 def test_payments_survive_retries_without_duplicates(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(EXAMPLE)
     outcome = run(EXAMPLE / "retries.chaos.yaml", "payments")
-    assert outcome.as_expected, outcome.verdict.reason
+    assert outcome.as_expected, outcome.reason
     figures = counts(outcome)
     assert figures["duplicated"] == 0
     assert figures["attempts"] > figures["sent"]  # the client did retry

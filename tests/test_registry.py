@@ -73,7 +73,7 @@ def test_a_fault_type_registered_after_the_first_load_validates_and_runs(
     late_fault: None,
 ) -> None:
     outcome = run(LATE, "sync")
-    assert outcome.verdict.verdict.value == "failed"
+    assert outcome.verdict.value == "failed"
     assert counts(outcome)["rejected"] > 0
 
 

@@ -27,7 +27,7 @@ import simpy
 
 from chaos.faults.base import ConcurrencyFault, InvocationEffect, InvocationFault
 from chaos.faults.schedule import FaultSchedule
-from chaos.ledger import InvocationEnded, Invoked, Ledger, Throttled
+from chaos.ledger import InvocationEnded, InvocationOutcome, Invoked, Ledger, Throttled
 from chaos.sim import FiberPool, drive
 from chaos.sim.bucket import TokenBucket
 from chaos.sim.waits import wait
@@ -38,8 +38,7 @@ from chaos.spec.system import AccountDef, FunctionDef
 class InvocationResult:
     """How one invocation ended, as the caller (API Gateway, the ESM) sees it."""
 
-    outcome: str
-    """ok, error, timeout or throttled."""
+    outcome: InvocationOutcome
     payload: Any = None
     error_type: str = ""
     error_message: str = ""
@@ -47,7 +46,7 @@ class InvocationResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "ok"
+        return self.outcome is InvocationOutcome.OK
 
 
 THROTTLED_RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -165,7 +164,7 @@ class LambdaService:
         reason = self._admit(function)
         if reason:
             self.ledger.append(Throttled(self.env.now, name, tuple(request_ids), reason))
-            return InvocationResult("throttled", throttle_reason=reason)
+            return InvocationResult(InvocationOutcome.THROTTLED, throttle_reason=reason)
         try:
             return (yield from self._run(function, event, tuple(request_ids)))
         finally:
@@ -208,7 +207,7 @@ class LambdaService:
             # Admission found an idle environment and took no scaling token; the forced
             # new environment needs one like any other (aws-semantics.md 1.5).
             self.ledger.append(Throttled(env.now, function.name, request_ids, THROTTLED_SCALING))
-            return InvocationResult("throttled", throttle_reason=THROTTLED_SCALING)
+            return InvocationResult(InvocationOutcome.THROTTLED, throttle_reason=THROTTLED_SCALING)
         environment, cold = self._environment(function, force_cold=effect.cold_start)
         invocation_id = f"{function.name}-{next(self._ids):07d}"
         self.ledger.append(Invoked(env.now, invocation_id, function.name, request_ids, cold))
@@ -229,7 +228,7 @@ class LambdaService:
             compute,
             effect,
         )
-        if result.outcome != "timeout":
+        if result.outcome is not InvocationOutcome.TIMEOUT:
             environment.last_used = env.now
             function.idle.append(environment)
         failed = _reported_failures(result.payload) if result.ok else ()
@@ -259,7 +258,9 @@ class LambdaService:
         yield wait(env, before_handler)
         if effect.error is not None and not effect.run_handler:
             return InvocationResult(
-                "error", error_type=effect.error, error_message="injected by chaos-arena"
+                InvocationOutcome.ERROR,
+                error_type=effect.error,
+                error_message="injected by chaos-arena",
             )
         context = LambdaContext(env, function.name, function.definition, _uuid(self.draw), deadline)
         invocation = Invocation(invocation_id, function.name, request_ids, self.draw)
@@ -271,13 +272,15 @@ class LambdaService:
         if outcome.error is not None:
             error = outcome.error
             return InvocationResult(
-                "error", error_type=type(error).__name__, error_message=str(error)
+                InvocationOutcome.ERROR, error_type=type(error).__name__, error_message=str(error)
             )
         if effect.error is not None:
             return InvocationResult(
-                "error", error_type=effect.error, error_message="injected by chaos-arena"
+                InvocationOutcome.ERROR,
+                error_type=effect.error,
+                error_message="injected by chaos-arena",
             )
-        return InvocationResult("ok", payload=outcome.value)
+        return InvocationResult(InvocationOutcome.OK, payload=outcome.value)
 
     def _effects(self, name: str) -> InvocationEffect:
         """The combined effect of the active invocation faults: delays add, first error wins."""
@@ -309,7 +312,7 @@ _NO_EFFECT = InvocationEffect()
 
 def _timed_out(timeout: float) -> InvocationResult:
     return InvocationResult(
-        "timeout",
+        InvocationOutcome.TIMEOUT,
         error_type="Sandbox.Timedout",
         error_message=f"Task timed out after {timeout:.2f} seconds",
     )

@@ -19,12 +19,12 @@ from chaos.checks.causes import cause, tally
 from chaos.checks.evidence import Evidence
 from chaos.checks.history import story
 from chaos.checks.registry import assertion_type
-from chaos.checks.verdict import AssertionResult, Finding, Sample, Status
+from chaos.checks.verdict import AssertionResult, Finding, RequestStory, Status
 from chaos.ledger import AwsCalled, DeadLettered
 from chaos.spec.base import SpecModel
 from chaos.spec.units import format_duration
 
-MAX_SAMPLES = 10
+MAX_STORIES = 10
 
 
 def finding(
@@ -32,13 +32,14 @@ def finding(
 ) -> Finding:
     """A finding with causes tallied over all failures and up to 10 sample histories."""
     causes = tally(cause(f, evidence) for f in failures) if explain else ()
-    samples = tuple(
-        Sample(f.request_id, story(evidence.history(f.request_id))) for f in failures[:MAX_SAMPLES]
+    stories = tuple(
+        RequestStory(f.request_id, story(evidence.history(f.request_id)))
+        for f in failures[:MAX_STORIES]
     )
     return Finding(
         title,
         causes,
-        samples,
+        stories,
         tuple(w.label for w in evidence.applicable_windows),
     )
 
@@ -257,7 +258,7 @@ class Latency(Assertion):
             self.name,
             Status.FAILED,
             title,
-            finding(title, slowest[:MAX_SAMPLES], evidence, explain=False),
+            finding(title, slowest[:MAX_STORIES], evidence, explain=False),
         )
 
 

@@ -33,7 +33,7 @@ EXPECTED_VERDICT = {
 
 
 @dataclass(frozen=True)
-class Sample:
+class RequestStory:
     """One request's story, for a finding: its id and one line per step."""
 
     request_id: str
@@ -47,7 +47,8 @@ class Finding:
     title: str
     causes: tuple[tuple[str, int], ...] = ()
     """(cause, number of requests), most frequent first."""
-    samples: tuple[Sample, ...] = ()
+    stories: tuple[RequestStory, ...] = ()
+    """Up to 10 of the failed requests, each with its history."""
     active_faults: tuple[str, ...] = ()
 
     def render(self, *, reproduce: str = "") -> str:
@@ -59,9 +60,9 @@ class Finding:
             lines.extend(f"    {count:>6,}  {cause}" for cause, count in self.causes)
         if self.active_faults:
             lines.append(f"  faults in this experiment: {', '.join(self.active_faults)}")
-        for sample in self.samples:
-            lines.append(f"  request {sample.request_id}:")
-            lines.extend(f"    {line}" for line in sample.lines)
+        for story in self.stories:
+            lines.append(f"  request {story.request_id}:")
+            lines.extend(f"    {line}" for line in story.lines)
         if reproduce:
             lines.append(f"  reproduce: {reproduce}")
         return "\n".join(lines)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from chaos.checks.evidence import Evidence
 from chaos.checks.judge import judge
-from chaos.checks.verdict import EXPECTED_VERDICT, RunVerdict, Verdict
+from chaos.checks.verdict import EXPECTED_VERDICT, AssertionResult, RunVerdict, Verdict
 from chaos.engine.world import World
 from chaos.errors import ChaosError, InternalError, SetupError
 from chaos.result import Progress, RunResult
@@ -32,7 +32,12 @@ class Outcome:
     line: int
     system: str
     seed: int
-    verdict: RunVerdict
+    """The seed that ran."""
+    verdict: Verdict
+    reason: str
+    """Why, in one line a report prints next to the verdict."""
+    results: tuple[AssertionResult, ...]
+    """Per assertion, in the experiment's order (none for an `error` run)."""
     expected: Verdict
     result: RunResult | None = None
     evidence: Evidence | None = None
@@ -43,11 +48,7 @@ class Outcome:
 
     @property
     def as_expected(self) -> bool:
-        return self.verdict.verdict is self.expected
-
-    @property
-    def test_id(self) -> str:
-        return f"{self.path}::{self.experiment.experiment}[{self.system}]"
+        return self.verdict is self.expected
 
 
 def reproduce_command(path: Path, experiment: str, system: str, seed: int) -> str:
@@ -92,7 +93,9 @@ def run_one(
             loaded.line,
             system.name,
             seed,
-            verdict,
+            verdict.verdict,
+            verdict.reason,
+            verdict.results,
             expected,
             result,
             evidence,

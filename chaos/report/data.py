@@ -148,20 +148,18 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
         system_index=names.index(ref) if ref in names else len(names),
         architecture="",
         seed=outcome.seed,
-        verdict=outcome.verdict.verdict.value,
+        verdict=outcome.verdict.value,
         expected=outcome.expected.value,
         as_expected=outcome.as_expected,
-        reason=outcome.verdict.reason,
+        reason=outcome.reason,
         duration=experiment.duration,
         description=experiment.description.strip(),
         reproduce=command,
         windows=tuple(
             FaultSpan(w.label, w.start, w.end) for w in sorted_windows(experiment.fault_windows())
         ),
-        assertions=tuple((r.name, r.status.value, r.detail) for r in outcome.verdict.results),
-        findings=tuple(
-            r.finding.render(reproduce=command) for r in outcome.verdict.results if r.finding
-        ),
+        assertions=tuple((r.name, r.status.value, r.detail) for r in outcome.results),
+        findings=tuple(r.finding.render(reproduce=command) for r in outcome.results if r.finding),
         causes=causes,
         main_cause=main_cause,
     )
@@ -184,7 +182,7 @@ def _causes(outcome: Outcome) -> tuple[tuple[tuple[str, int], ...], str]:
     """Causes over every failed assertion, most frequent first, and the first one's phrase."""
     totals: dict[str, int] = {}
     phrases: dict[str, str] = {}
-    for result in outcome.verdict.results:
+    for result in outcome.results:
         if result.finding is None:
             continue
         for cause, count in result.finding.causes:

@@ -29,10 +29,10 @@ def journal(outcome: Outcome) -> dict[str, Any]:
         "system": outcome.system,
         "seed": outcome.seed,
         "source": f"{outcome.path}:{outcome.line}",
-        "verdict": outcome.verdict.verdict.value,
+        "verdict": outcome.verdict.value,
         "expected": outcome.expected.value,
         "as_expected": outcome.as_expected,
-        "reason": outcome.verdict.reason,
+        "reason": outcome.reason,
         "reproduce": outcome.reproduce,
         "counts": {},
         "assertions": [
@@ -43,7 +43,7 @@ def journal(outcome: Outcome) -> dict[str, Any]:
                 "detail": r.detail,
                 "finding": r.finding.render(reproduce=outcome.reproduce) if r.finding else None,
             }
-            for r in outcome.verdict.results
+            for r in outcome.results
         ],
         "latency": {"p50": None, "p95": None, "p99": None},
         "acceptance_latency": {"p50": None, "p95": None, "p99": None},
