@@ -33,7 +33,8 @@ class Arrow:
 
 
 def plain(module: str) -> str:
-    """`chaos._spec.loader` -> `chaos.spec.loader` (dunder names stay as they are)."""
+    """The module's name with the leading underscore of each part dropped (`_spec` is `spec`
+    in the table; dunder names stay as they are)."""
     return ".".join(
         p[1:] if p.startswith("_") and not p.startswith("__") else p for p in module.split(".")
     )
