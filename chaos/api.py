@@ -164,7 +164,7 @@ def system_named(
     from chaos.spec.experiment import SystemRef
 
     loading = loader() if loading is None else loading
-    return loading.system(SystemRef(ref=system), loaded.base_dir, loaded.path)
+    return loading.system(SystemRef(ref=system), loaded.base_dir)
 
 
 def run(

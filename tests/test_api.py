@@ -119,3 +119,12 @@ def test_run_check_and_counts() -> None:
         "eda (event-driven) survived, but from-python expects it to fail."
     )
     assert "reproduce: run it again with seed 1" in str(error.value)
+
+
+def test_a_misspelt_system_to_run_is_named_with_a_did_you_mean() -> None:
+    with pytest.raises(SpecError) as error:
+        run(YAML, "edaa")
+    (diagnostic,) = error.value.diagnostics
+    assert (diagnostic.path, diagnostic.key_path) == ("<python>", "system")
+    assert diagnostic.message == "unknown system 'edaa'"
+    assert (diagnostic.hint or "").startswith("did you mean 'eda'?")

@@ -209,12 +209,11 @@ class Loader:
             raise SpecError(_unique(problems))
         return LoadedExperiment(experiment, where, line, 1, tuple(systems), base_dir)
 
-    def system(
-        self, ref: SystemRef, base_dir: Path, where: Path = Path("<python>")
-    ) -> ResolvedSystem:
-        """One system named from Python (`chaos.run(..., "eda")`); SpecError if it is wrong."""
-        site = Site(python_document(str(where), {"systems": [{ref.ref: ref.overrides}]}))
-        resolution = self.resolver.resolve(ref.ref, ref.overrides, base_dir, site, ("systems", 0))
+    def system(self, ref: SystemRef, base_dir: Path) -> ResolvedSystem:
+        """One system named from Python (the `system` of `chaos.run(..., "eda")`); SpecError
+        if it is wrong, at `<python>` (`system`) or in its definition file."""
+        site = Site(python_document("<python>", {"system": {ref.ref: ref.overrides}}))
+        resolution = self.resolver.resolve(ref.ref, ref.overrides, base_dir, site, ("system",))
         if resolution.problems or resolution.system is None:
             raise SpecError(resolution.problems)
         return resolution.system
