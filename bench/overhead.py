@@ -45,10 +45,9 @@ from greenlet import getcurrent
 from chaos.aws.moto_env import REGION
 from chaos.engine.world import run
 from chaos.ledger import Sent
+from chaos.loading import experiment_model, loader
 from chaos.sim import wall_clock
-from chaos.spec.experiment import experiment_model
 from chaos.spec.types import YAML_CONTEXT
-from chaos.systems import load_system
 
 Call = tuple[str, str | None, int, str, dict[str, Any]]
 """service, endpoint URL (WebSocket callbacks), which client made it, operation, params."""
@@ -147,7 +146,8 @@ class Breakdown:
 
     def __enter__(self) -> Breakdown:
         from chaos import systems
-        from chaos.engine import router, world
+        from chaos.aws import router
+        from chaos.engine import world
         from chaos.sim import clock
 
         for module in (clock, router):
@@ -270,7 +270,7 @@ class Figures:
 def measure(experiment: Any, repeat: int) -> Figures:
     """The best of `repeat` runs, instrumented runs and replays (as `timeit` does: the
     minimum is the figure least disturbed by the rest of the machine)."""
-    system = load_system(experiment.systems[0], Path.cwd())
+    system = loader().system(experiment.systems[0], Path.cwd())
     with recording() as calls:  # also warms imports and caches up
         run(experiment, system)
     # The same seed makes the same calls, unrecorded. The three kinds take turns, so that a

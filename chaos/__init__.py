@@ -1,8 +1,8 @@
 """chaos-arena: pytest-native chaos experiments for serverless AWS architectures.
 
-The public surface is `__all__` below; everything else is private. Importing `chaos` is
-cheap (no moto, boto3 or simpy): the pytest plugin loads it in every session, and the names
-below are resolved on first use.
+The public surface is `__all__` below, `chaos.api` and the extension API `chaos.extend`;
+everything else is private. Importing `chaos` is cheap (no moto, boto3 or simpy): the pytest
+plugin loads it in every session, and the names below are resolved on first use.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ from chaos.errors import (
 
 if TYPE_CHECKING:
     from chaos.api import UnexpectedVerdict, check, counts, load, run
-    from chaos.checks.base import Assertion
-    from chaos.checks.registry import assertion_type
-    from chaos.faults.registry import fault_type
+    from chaos.extend import Assertion, assertion_type, fault_type
 
 __version__ = "0.1.0"
 
@@ -50,9 +48,9 @@ _LAZY = {
     "counts": "chaos.api",
     "load": "chaos.api",
     "run": "chaos.api",
-    "Assertion": "chaos.checks.base",
-    "assertion_type": "chaos.checks.registry",
-    "fault_type": "chaos.faults.registry",
+    "Assertion": "chaos.extend",
+    "assertion_type": "chaos.extend",
+    "fault_type": "chaos.extend",
 }
 
 

@@ -12,9 +12,9 @@
         check(outcome)                      # the verdict is what the experiment expects
         assert counts(outcome)["lost"] == 0
 
-An experiment can be YAML text, a mapping (as `experiment_model().model_validate` takes it:
-numbers in base units, strings with units), an `Experiment`, or a path to a file. Under
-pytest, the `chaos_run` fixture does the same and adds the run to the session's report.
+An experiment can be YAML text, a mapping (numbers in base units, strings with units; its
+problems are reported like a file's, by key path), an `Experiment`, or a path to a file.
+Under pytest, the `chaos_run` fixture does the same and adds the run to the session's report.
 
 Importing this module is cheap: the spec loader and the engine load on first use.
 """
@@ -29,14 +29,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from chaos.errors import Diagnostic, GuaranteeViolation, SpecError
 
 if TYPE_CHECKING:
-    from chaos.engine.result import Progress
     from chaos.engine.runner import Outcome
     from chaos.report.data import RunSummary
+    from chaos.result import Progress
+    from chaos.spec.catalog import ResolvedSystem
     from chaos.spec.experiment import Experiment
-    from chaos.spec.loader import LoadedExperiment
-    from chaos.systems import ResolvedSystem
+    from chaos.spec.loader import LoadedExperiment, Loader
 
-__all__ = ["UnexpectedVerdict", "check", "counts", "load", "run", "systems_of"]
+__all__ = ["UnexpectedVerdict", "check", "counts", "load", "run"]
 
 Source: TypeAlias = "Experiment | Mapping[str, Any] | str | Path"
 PYTHON_SOURCE = Path("<python>")
@@ -55,27 +55,50 @@ class UnexpectedVerdict(GuaranteeViolation):
 
 
 def load(
-    source: Source, *, name: str | None = None, path: Path | None = None, line: int = 1
+    source: Source,
+    *,
+    name: str | None = None,
+    path: Path | None = None,
+    line: int = 1,
+    base_dir: Path | None = None,
 ) -> LoadedExperiment:
-    """One experiment with where it came from; SpecError lists every problem.
+    """One experiment with where it came from and its systems resolved; SpecError lists
+    every problem, located by line in YAML and by key path in a mapping.
 
     Args:
         source: YAML text, a mapping, an `Experiment`, or a path to a `*.chaos.yaml` file.
         name: which experiment of a file holding several.
         path: the file to report for text, mappings and models (default `<python>`).
         line: the line to report with `path`.
+        base_dir: where relative system paths count from (default: the experiment file's
+            directory, or the current directory for text, mappings and models).
     """
-    from chaos.spec.experiment import Experiment
-    from chaos.spec.loader import LoadedExperiment, load_file
+    from chaos.loading import loader
 
-    where = PYTHON_SOURCE if path is None else path
+    return load_with(loader(), source, name=name, path=path, line=line, base_dir=base_dir)
+
+
+def load_with(
+    loading: Loader,
+    source: Source,
+    *,
+    name: str | None = None,
+    path: Path | None = None,
+    line: int = 1,
+    base_dir: Path | None = None,
+) -> LoadedExperiment:
+    """`load` with a loader that already serves a run (its system files read once)."""
+    from chaos.spec.experiment import Experiment
+
     if isinstance(source, Path):
-        return _pick(load_file(source), name, source)
+        return _pick(loading.file(source), name, source)
+    where = PYTHON_SOURCE if path is None else path
+    base = Path.cwd() if base_dir is None else base_dir
     if isinstance(source, Experiment):
-        return LoadedExperiment(source, where, line)
+        return loading.model(source, where, line, base_dir=base)
     if isinstance(source, str):
-        return LoadedExperiment(_from_yaml(source, where, line), where, line)
-    return LoadedExperiment(_from_mapping(source, where, line), where, line)
+        return _from_yaml(loading, source, where, line, base)
+    return loading.mapping(source, where, line, base_dir=base)
 
 
 def _pick(loaded: list[LoadedExperiment], name: str | None, path: Path) -> LoadedExperiment:
@@ -94,11 +117,11 @@ def _pick(loaded: list[LoadedExperiment], name: str | None, path: Path) -> Loade
     )
 
 
-def _from_yaml(text: str, path: Path, line: int) -> Experiment:
-    from chaos.spec.loader import load_text
-
+def _from_yaml(
+    loading: Loader, text: str, path: Path, line: int, base_dir: Path
+) -> LoadedExperiment:
     try:
-        loaded = load_text(_dedent(text), str(path), base_dir=Path.cwd())
+        loaded = loading.text(_dedent(text), str(path), base_dir=base_dir)
     except SpecError as error:
         raise SpecError([_shifted(d, line) for d in error.diagnostics]) from None
     if len(loaded) != 1:
@@ -108,31 +131,7 @@ def _from_yaml(text: str, path: Path, line: int) -> Experiment:
             line=line,
             hint="run the others with their own calls",
         )
-    return loaded[0].experiment
-
-
-def _from_mapping(data: Mapping[str, Any], path: Path, line: int) -> Experiment:
-    from pydantic import ValidationError
-
-    from chaos.spec.experiment import experiment_model
-
-    try:
-        return experiment_model().model_validate(dict(data))
-    except ValidationError as error:
-        raise SpecError(
-            [
-                Diagnostic(str(path), line, 0, str(item["msg"]), _key_path(item["loc"]))
-                for item in error.errors(include_url=False)
-            ]
-        ) from None
-
-
-def _key_path(loc: tuple[str | int, ...]) -> str:
-    """`faults[0].lambda.error.probability` from a pydantic location."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    return replace(loaded[0], path=path, line=line)
 
 
 def _dedent(text: str) -> str:
@@ -149,28 +148,23 @@ def _shifted(diagnostic: Diagnostic, line: int) -> Diagnostic:
     return replace(diagnostic, line=diagnostic.line + line - 1)
 
 
-def systems_of(loaded: LoadedExperiment, *, base_dir: Path | None = None) -> list[ResolvedSystem]:
-    """Every system the experiment names, validated; SpecError lists all problems."""
-    from chaos.systems import resolve_systems
-
-    return resolve_systems(loaded, base_dir=base_dir)
-
-
 def system_named(
-    loaded: LoadedExperiment, system: str, *, base_dir: Path | None = None
+    loaded: LoadedExperiment, system: str, loading: Loader | None = None
 ) -> ResolvedSystem:
-    """The experiment's own reference to `system` (with its overrides), else `system` itself."""
-    from chaos.spec.experiment import SystemRef
-    from chaos.systems import load_system
-
-    base = loaded.path.parent if base_dir is None else base_dir
-    for ref in loaded.experiment.systems:
-        if ref.ref == system:
-            return load_system(ref, base)
-    for resolved in systems_of(loaded, base_dir=base):
+    """The experiment's own system `system` (by reference, then by name, overrides merged),
+    else `system` itself, resolved from the experiment's directory by `loading` (the loader
+    that loaded it, which has read its system files already)."""
+    for resolved in loaded.systems:
+        if resolved.ref == system:
+            return resolved
+    for resolved in loaded.systems:
         if resolved.name == system:
             return resolved
-    return load_system(SystemRef(ref=system), base)
+    from chaos.loading import loader
+    from chaos.spec.experiment import SystemRef
+
+    loading = loader() if loading is None else loading
+    return loading.system(SystemRef(ref=system), loaded.base_dir)
 
 
 def run(
@@ -194,14 +188,11 @@ def run(
     Returns:
         The `Outcome`: verdict, expected verdict, the run result and its evidence.
     """
-    loaded = load(source, name=name)
-    return run_loaded(
-        loaded,
-        system,
-        seed=seed,
-        progress=progress,
-        base_dir=Path.cwd() if loaded.path == PYTHON_SOURCE else None,
-    )
+    from chaos.loading import loader
+
+    loading = loader()
+    loaded = load_with(loading, source, name=name)
+    return run_loaded(loaded, system, seed=seed, progress=progress, loading=loading)
 
 
 def run_loaded(
@@ -210,11 +201,13 @@ def run_loaded(
     *,
     seed: int | None = None,
     progress: Callable[[Progress], None] | None = None,
-    base_dir: Path | None = None,
+    loading: Loader | None = None,
 ) -> Outcome:
+    """`run` for an experiment already loaded; `loading` is the loader that loaded it (a
+    system the experiment does not name is resolved by it, from what it has read)."""
     from chaos.engine.runner import run_one
 
-    resolved = system_named(loaded, system, base_dir=base_dir)
+    resolved = system_named(loaded, system, loading)
     return run_one(loaded, resolved, seed=seed, progress=progress)
 
 

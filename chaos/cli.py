@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from chaos.report.data import RunSummary
     from chaos.report.progress import RunProgress
     from chaos.report.session import ReportSession
-    from chaos.spec.loader import LoadedExperiment
-    from chaos.systems import ResolvedSystem
+    from chaos.spec.catalog import ResolvedSystem
+    from chaos.spec.loader import LoadedExperiment, Loader
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -160,10 +160,17 @@ def _run_parallel(
     workers: int,
 ) -> None:
     """Run the plan in worker processes; summaries arrive in plan order."""
-    from chaos.report.parallel import Job, run_in_workers
+    from chaos.execution import Job, run_in_workers
+    from chaos.spec.loader import PortableExperiment
 
     jobs = [
-        Job(loaded.path, loaded.experiment.experiment, index, args.seed, args.journal)
+        Job(
+            PortableExperiment.of(loaded),
+            loaded.experiment.experiment,
+            index,
+            loaded.experiment.run_seed(args.seed),
+            args.journal,
+        )
         for loaded, index, _ in plan
     ]
     for summary in run_in_workers(jobs, workers, finished=progress.advance):
@@ -177,10 +184,9 @@ that), and the system."""
 
 def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
     """Every (experiment, system) to run, validated before anything runs."""
-    from chaos.spec.loader import load_paths
-    from chaos.systems import resolve_systems
+    from chaos.loading import loader
 
-    experiments = load_paths(args.paths)
+    experiments = loader().paths(args.paths)
     if args.experiment is not None:
         experiments = [e for e in experiments if e.experiment.experiment == args.experiment]
         if not experiments:
@@ -188,7 +194,7 @@ def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
     plan = [
         (loaded, index, system)
         for loaded in experiments
-        for index, system in enumerate(resolve_systems(loaded))
+        for index, system in enumerate(loaded.systems)
         if args.system is None or system.name == args.system
     ]
     if not plan:
@@ -276,7 +282,8 @@ def add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def command_validate(args: argparse.Namespace) -> int:
     """Every problem of every file, compiler style; exit 0 when all are valid, 2 otherwise."""
-    from chaos.spec.loader import experiment_files, load_each
+    from chaos.loading import loader
+    from chaos.spec.loader import experiment_files
 
     files = experiment_files(args.paths)
     if not files:
@@ -285,7 +292,7 @@ def command_validate(args: argparse.Namespace) -> int:
         )
     count = 0
     errors: list[SpecError] = []
-    for experiments, found in load_each(files, import_handlers=args.import_handlers):
+    for experiments, found in loader(import_handlers=args.import_handlers).each(files):
         count += len(experiments)
         if found:
             errors.append(SpecError(found))
@@ -310,7 +317,8 @@ def command_schema(args: argparse.Namespace) -> int:
     """The JSON Schema, to stdout or to --output."""
     import json
 
-    from chaos.spec.schema import experiment_schema, system_schema
+    from chaos.loading import experiment_schema
+    from chaos.spec.schema import system_schema
 
     text = json.dumps(system_schema() if args.system else experiment_schema(), indent=2) + "\n"
     if args.output is None:
@@ -326,24 +334,24 @@ def command_schema(args: argparse.Namespace) -> int:
 
 def command_list(args: argparse.Namespace) -> int:
     """Experiments under the paths, then systems, fault types and assertions."""
-    from chaos.checks.registry import assertion_types
-    from chaos.faults.registry import fault_types
+    from chaos.loading import loader
 
     paths = args.paths or [Path("experiments")]
+    loading = loader()  # one for experiments and systems: each system file is read once
     print("Experiments")
-    for line in _experiment_lines(paths):
+    for line in _experiment_lines(loading, paths):
         print(f"  {line}")
     print("Systems")
-    print(_table(_system_rows()))
+    print(_table(_system_rows(loading)))
     print("Fault types")
-    print(_table([(name, fault.summary) for name, fault in fault_types()]))
+    print(_table([(name, fault.summary) for name, fault in loading.vocabulary.faults]))
     print("Assertions")
-    print(_table([(name, assertion.summary) for name, assertion in assertion_types()]))
+    print(_table([(name, a.summary) for name, a in loading.vocabulary.assertions]))
     return EXIT_OK
 
 
-def _experiment_lines(paths: list[Path]) -> list[str]:
-    from chaos.spec.loader import experiment_files, load_file
+def _experiment_lines(loading: Loader, paths: list[Path]) -> list[str]:
+    from chaos.spec.loader import experiment_files
 
     files = [p for p in experiment_files(paths) if p.exists()]
     if not files:
@@ -351,7 +359,7 @@ def _experiment_lines(paths: list[Path]) -> list[str]:
     lines = []
     for path in files:
         try:
-            loaded = load_file(path)
+            loaded = loading.file(path)
         except SpecError as error:
             lines.append(
                 f"{path}: invalid, {_plural(len(error.diagnostics), 'problem')} "
@@ -370,23 +378,22 @@ def _experiment_lines(paths: list[Path]) -> list[str]:
 
 def _system_labels(loaded: LoadedExperiment) -> list[str]:
     """Each system by its name, and the file too when the experiment names it by path."""
-    from chaos.systems import resolve_systems
-
-    resolved = resolve_systems(loaded)  # the file loaded, so its systems did too
     return [
-        system.name if system.name == ref.ref else f"{system.name} ({ref.ref})"
-        for ref, system in zip(loaded.experiment.systems, resolved, strict=True)
+        system.name if system.name == system.ref else f"{system.name} ({system.ref})"
+        for system in loaded.systems
     ]
 
 
-def _system_rows() -> list[tuple[str, str]]:
-    from chaos.spec.resolve import read_definition
+def _system_rows(loading: Loader) -> list[tuple[str, str]]:
+    from chaos.spec.experiment import SystemRef
     from chaos.systems import system_registry
 
     rows = []
     for name, path in system_registry():
-        definition = read_definition(path)
-        about = definition.description if definition is not None else f"invalid: {path}"
+        try:
+            about = loading.system(SystemRef(ref=name), Path.cwd()).definition.description
+        except SpecError:
+            about = f"invalid: {path}"
         rows.append((name, _first_sentence(about)))
     return rows
 

@@ -10,9 +10,35 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
+
+
+class Stage(StrEnum):
+    """Where a client's answer came from. StrEnums serialise as their values, so the
+    canonical form (and the digest) is the plain string."""
+
+    OK = "ok"
+    HANDLER = "handler"
+    """The function answered with its own status code."""
+    API_THROTTLE = "api_throttle"
+    LAMBDA_THROTTLE = "lambda_throttle"
+    FUNCTION_ERROR = "function_error"
+    INTEGRATION_TIMEOUT = "integration_timeout"
+    ENQUEUE_ERROR = "enqueue_error"
+    CLIENT_TIMEOUT = "client_timeout"
+
+
+class InvocationOutcome(StrEnum):
+    """How a Lambda invocation ended. A throttled one never ran, so it ends no invocation in
+    the ledger (`Throttled` records it); the others end one (`InvocationEnded`)."""
+
+    OK = "ok"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    THROTTLED = "throttled"
 
 
 class Sent(NamedTuple):
@@ -31,9 +57,8 @@ class Responded(NamedTuple):
     request_id: str
     attempt: int
     status: int
-    stage: str
-    """Where the answer came from: ok, api_throttle, lambda_throttle, function_error,
-    integration_timeout, enqueue_error, client_timeout, or handler (its own status)."""
+    stage: Stage
+    """Where the answer came from."""
 
 
 class Enqueued(NamedTuple):
@@ -102,7 +127,7 @@ class InvocationEnded(NamedTuple):
     t: float
     invocation_id: str
     function: str
-    outcome: str
+    outcome: InvocationOutcome
     """ok, error or timeout."""
     detail: str
     reported_failures: tuple[str, ...]
@@ -258,14 +283,3 @@ class Ledger:
 
 def as_dict(record: Record) -> dict[str, Any]:
     return {"kind": KIND[type(record)], **record._asdict()}
-
-
-def request_history(records: Iterable[Record], request_id: str) -> list[Record]:
-    """Every record that mentions one request, in order."""
-    out: list[Record] = []
-    for record in records:
-        if getattr(record, "request_id", None) == request_id or request_id in getattr(
-            record, "request_ids", ()
-        ):
-            out.append(record)
-    return out

@@ -1,16 +1,18 @@
 """Named registries that built-ins and third parties fill the same way.
 
-Fault types, assertions and systems are looked up by name. Built-ins register with a
-decorator when their module is imported; third-party packages register through an entry
-point group (`chaos_arena.faults`, `chaos_arena.assertions`, `chaos_arena.systems`) whose
-objects are registered on first lookup. A duplicate name is an error.
+Fault types, assertions and systems are looked up by name. Built-ins register when their
+registry is first used (`builtins`), third-party packages through an entry point group
+(`chaos_arena.faults`, `chaos_arena.assertions`, `chaos_arena.systems`) whose objects are
+registered on first lookup, and anyone with the decorators or `register` at any time. A
+registry stays open: its `version` moves with every change, so what is built from it (the
+experiment model, the JSON Schema) is rebuilt. A duplicate name is an error.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib.metadata
 from collections.abc import Callable, Iterator
-from importlib.metadata import entry_points
 from typing import Generic, TypeVar
 
 from chaos.errors import SetupError
@@ -40,50 +42,71 @@ def did_you_mean(name: str, choices: list[str]) -> str | None:
 
 
 class Registry(Generic[T]):
-    """Maps names to registered objects of one kind."""
+    """Maps names to registered objects of one kind.
 
-    def __init__(self, kind: str, entry_point_group: str) -> None:
+    Args:
+        kind: what the objects are, for messages (`fault type`).
+        entry_point_group: the group third-party packages register under.
+        builtins: registers the built-ins (through `register`, like anyone); called once,
+            on first use, so importing a registry stays cheap.
+    """
+
+    def __init__(
+        self, kind: str, entry_point_group: str, *, builtins: Callable[[], object] | None = None
+    ) -> None:
         self.kind = kind
         self.entry_point_group = entry_point_group
+        self._builtins = builtins
         self._items: dict[str, T] = {}
-        self._entry_points_loaded = False
+        self._version = 0
+        self._loaded = False
 
     def register(self, name: str, item: T) -> T:
         if name in self._items and self._items[name] is not item:
             raise SetupError(f"{self.kind} {name!r} is registered twice")
-        self._items[name] = item
+        if name not in self._items:
+            self._items[name] = item
+            self._version += 1
         return item
 
-    def decorator(self, name: str) -> Callable[[T], T]:
-        def register(item: T) -> T:
-            return self.register(name, item)
+    def unregister(self, name: str) -> None:
+        """Forget `name` (a test's own fault type, say); unknown names are ignored."""
+        if self._items.pop(name, None) is not None:
+            self._version += 1
 
-        return register
+    @property
+    def version(self) -> int:
+        """Changes whenever a name is registered or forgotten: a cache key for what is built
+        from the registry's contents."""
+        self._load()
+        return self._version
 
     def get(self, name: str) -> T:
-        self._load_entry_points()
+        self._load()
         try:
             return self._items[name]
         except KeyError:
             raise UnknownName(self.kind, name, self.names()) from None
 
     def names(self) -> list[str]:
-        self._load_entry_points()
+        self._load()
         return sorted(self._items)
 
     def __contains__(self, name: object) -> bool:
-        self._load_entry_points()
+        self._load()
         return name in self._items
 
     def __iter__(self) -> Iterator[tuple[str, T]]:
-        self._load_entry_points()
+        self._load()
         return iter(sorted(self._items.items()))
 
-    def _load_entry_points(self) -> None:
-        if self._entry_points_loaded:
+    def _load(self) -> None:
+        if self._loaded:
             return
-        self._entry_points_loaded = True
-        for entry in entry_points(group=self.entry_point_group):
+        self._loaded = True
+        if self._builtins is not None:
+            self._builtins()
+        for entry in importlib.metadata.entry_points(group=self.entry_point_group):
             try:
                 loaded = entry.load()
             except Exception as error:

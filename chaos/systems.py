@@ -1,9 +1,12 @@
-"""Systems under test: find a system definition by name or path, apply overrides, import
-its handlers.
+"""Systems under test: one resolver that finds a system definition by name or path, reads it
+once, merges an experiment's overrides into it and validates it, with located problems; and
+the import of its handlers (one module instance per execution environment).
 
 The reference systems (`sync`, `eda`) live in `systems_under_test/` and are registered the
-same way a third party registers theirs (entry point group `chaos_arena.systems`, whose
-objects are paths to system definition files).
+same way a third party registers theirs (`register_system`, or the entry point group
+`chaos_arena.systems`, whose objects are paths to system definition files). The spec's loader
+is handed a `Resolver` (it implements `chaos.spec.catalog.SystemResolver`); validating with
+handler imports is the one thing here that needs the AWS models (a moto account), lazily.
 """
 
 from __future__ import annotations
@@ -12,27 +15,25 @@ import copy
 import importlib
 import importlib.machinery
 import importlib.util
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
-from chaos.errors import Diagnostic, SpecError
-from chaos.registry import Registry, UnknownName
-from chaos.spec.diagnose import diagnostics
-from chaos.spec.experiment import SystemRef
+from chaos.errors import Diagnostic
+from chaos.registry import Registry, did_you_mean
+from chaos.spec import schema as schemas
+from chaos.spec.base import Loc, Problem, key_path
+from chaos.spec.catalog import Resolution, ResolvedSystem
+from chaos.spec.diagnose import Site, place, problems
 from chaos.spec.system import SystemDefinition
 from chaos.spec.types import YAML_CONTEXT
 from chaos.spec.yamlsource import Document, YamlProblem, parse_documents, read_text
-
-if TYPE_CHECKING:
-    from chaos.spec.loader import LoadedExperiment
-
-SYSTEMS: Registry[Path] = Registry("system", "chaos_arena.systems")
 
 
 def _register_reference_systems() -> None:
@@ -40,69 +41,261 @@ def _register_reference_systems() -> None:
 
     root = Path(systems_under_test.__file__).parent
     for name in ("sync", "eda"):
-        SYSTEMS.register(name, root / name / "system.yaml")
+        register_system(name, root / name / "system.yaml")
+
+
+SYSTEMS: Registry[Path] = Registry(
+    "system", "chaos_arena.systems", builtins=_register_reference_systems
+)
+
+
+def register_system(name: str, definition: Path | str) -> None:
+    """Make `name` refer to the system definition file `definition` in experiments."""
+    SYSTEMS.register(name, Path(definition))
 
 
 def system_registry() -> Registry[Path]:
-    if "sync" not in SYSTEMS._items:
-        _register_reference_systems()
+    """The system registry (the reference systems load on first use)."""
     return SYSTEMS
 
 
+# -- resolving -------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class ResolvedSystem:
-    """A validated system definition, with where to import its handlers from."""
+class _Base:
+    """A system definition file as written, validated without any overrides."""
 
-    definition: SystemDefinition
-    source: Path
-    ref: str = ""
-    """How the experiment named it (a registered name or a path), when it did."""
-
-    @property
-    def name(self) -> str:
-        return self.definition.system
-
-    @property
-    def import_root(self) -> Path:
-        return self.source.parent
+    path: Path
+    document: Document | None
+    definition: SystemDefinition | None
+    problems: tuple[Diagnostic, ...]
 
 
-def definition_path(ref: str, base_dir: Path) -> Path:
-    """The file a system reference names: a registered name, or a path to a YAML file."""
+@dataclass
+class Resolver:
+    """Resolves the systems of every experiment of one run, reading each file once.
+
+    Attributes:
+        import_handlers: also import every handler (validation then runs the user's module
+            code, in a moto account).
+    """
+
+    import_handlers: bool = False
+    _bases: dict[Path, _Base] = field(default_factory=dict)
+    _imports: dict[tuple[str, Path], str | None] = field(default_factory=dict)
+
+    def resolve(
+        self, ref: str, overrides: Mapping[str, Any], base_dir: Path, site: Site, entry: Loc
+    ) -> Resolution:
+        """The system `ref` names with `overrides` merged in; problems located in `site`
+        (those of the definition file itself, in that file)."""
+        overrides = dict(overrides)
+        path, problem = _definition_path(ref, base_dir)
+        if path is None:
+            assert problem is not None
+            return Resolution(ref, None, [site.at(Problem(entry, *problem))])
+        base = self._base(path)
+        if base.definition is None or base.document is None:
+            return Resolution(ref, None, list(base.problems))
+        definition: SystemDefinition | None = base.definition
+        found: list[Diagnostic] = []
+        if overrides:
+            definition, found = _with_overrides(base, overrides, site, (*entry, ref))
+        if definition is None:
+            return Resolution(base.definition.system, None, found)
+        if self.import_handlers:
+            found.extend(self._handler_problems(definition, base, overrides, site, (*entry, ref)))
+        return Resolution(definition.system, ResolvedSystem(definition, path.resolve(), ref), found)
+
+    def _base(self, path: Path) -> _Base:
+        key = path.resolve()
+        if key not in self._bases:
+            self._bases[key] = _read_base(path)
+        return self._bases[key]
+
+    def _handler_problems(
+        self,
+        definition: SystemDefinition,
+        base: _Base,
+        overrides: dict[Any, Any],
+        site: Site,
+        entry: Loc,
+    ) -> list[Diagnostic]:
+        assert base.document is not None
+        root = base.path.resolve().parent
+        wanted = [
+            f.handler
+            for f in definition.functions.values()
+            if (f.handler, root) not in self._imports
+        ]
+        if wanted:
+            self._imports.update(
+                ((handler, root), reason)
+                for handler, reason in import_problems(wanted, definition, base.path).items()
+            )
+        found = []
+        for name, function in definition.functions.items():
+            reason = self._imports[(function.handler, root)]
+            if reason is None:
+                continue
+            loc = ("functions", name, "handler")
+            problem = Problem(
+                loc,
+                f"cannot import handler {function.handler!r}: {reason}",
+                "handlers import from the current directory or the system definition's directory",
+            )
+            if _has_path(overrides, loc):
+                found.append(site.at(problem.under(entry)))
+            else:
+                found.append(place(problem, base.document))
+        return found
+
+
+def import_problems(
+    handlers: list[str], definition: SystemDefinition, path: Path
+) -> dict[str, str | None]:
+    """Why each handler cannot start (None: it can), tried as a run's cold start tries it
+    (`init_problems`)."""
+    return init_problems(definition, path, handlers)
+
+
+def _definition_path(ref: str, base_dir: Path) -> tuple[Path | None, tuple[str, str] | None]:
+    """The file `ref` names, or (None, (message, hint))."""
     if ref.endswith((".yaml", ".yml")) or "/" in ref:
-        path = Path(ref)
-        return path if path.is_absolute() else base_dir / path
+        path = Path(ref) if Path(ref).is_absolute() else base_dir / ref
+        if not _is_file(path):
+            return None, (
+                f"system definition {ref!r} not found",
+                f"looked for {shown_path(path)}; a path is relative to the experiment file",
+            )
+        return path, None
+    registry = system_registry()
+    if ref in registry:
+        return registry.get(ref), None
+    names = registry.names()
+    hint = f"valid systems: {', '.join(names)}, or a path to a system definition .yaml"
+    suggestion = did_you_mean(ref, names)
+    if suggestion is not None:
+        hint = f"did you mean {suggestion!r}? {hint}"
+    return None, (f"unknown system {ref!r}", hint)
+
+
+def shown_path(path: Path) -> str:
+    """A path as a user would type it: relative to the current directory when inside it."""
     try:
-        return system_registry().get(ref)
-    except UnknownName as error:
-        raise SpecError.single(
-            "",
-            str(error),
-            key_path="systems",
-            value=repr(ref),
-            hint=f"valid systems: {', '.join(error.choices)}, or a path to a system .yaml",
-        ) from None
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return relative if not relative.startswith("..") else str(path.resolve())
 
 
-def load_system(ref: SystemRef, base_dir: Path) -> ResolvedSystem:
-    """Resolve, merge overrides into, and validate one system; SpecError on any problem."""
-    path = definition_path(ref.ref, base_dir)
-    shown = str(path)
+def _read_base(path: Path) -> _Base:
+    shown = shown_path(path)
     try:
         documents = parse_documents(shown, read_text(path))
     except YamlProblem as problem:
-        raise SpecError([problem.diagnostic]) from None
+        return _Base(path, None, None, (problem.diagnostic,))
     if len(documents) != 1 or not isinstance(documents[0].data, dict):
-        raise SpecError.single(
-            shown, "a system definition is one YAML mapping", hint="start with 'system: my-system'"
+        return _Base(
+            path,
+            None,
+            None,
+            (
+                Diagnostic(
+                    shown,
+                    0,
+                    0,
+                    "a system definition is one YAML mapping",
+                    hint="start with 'system: my-system'",
+                ),
+            ),
         )
     document = documents[0]
-    data = deep_merge(document.data, ref.overrides)
     try:
-        definition = SystemDefinition.model_validate(data, context=YAML_CONTEXT)
+        definition = SystemDefinition.model_validate(document.data, context=YAML_CONTEXT)
     except ValidationError as error:
-        raise SpecError(diagnostics(error, Document(shown, data, document.node))) from None
-    return ResolvedSystem(definition, path.resolve(), ref.ref)
+        located = [place(p, document) for p in problems(error, schemas.system_root())]
+        return _Base(path, document, None, (*document.problems, *located))
+    return _Base(path, document, definition, document.problems)
+
+
+def _with_overrides(
+    base: _Base, overrides: dict[Any, Any], site: Site, entry: Loc
+) -> tuple[SystemDefinition | None, list[Diagnostic]]:
+    """The definition with `overrides` merged in, or None and the problems they cause."""
+    assert base.document is not None
+    unknown = list(_unknown_members(base.document.data, overrides))
+    if unknown:
+        return None, [site.at(p.under(entry)) for p in unknown]
+    merged = deep_merge(base.document.data, overrides)
+    try:
+        return SystemDefinition.model_validate(merged, context=YAML_CONTEXT), []
+    except ValidationError as error:
+        return None, [
+            _relocated(p, overrides, site, entry) for p in problems(error, schemas.system_root())
+        ]
+
+
+_MEMBER_KINDS = {"functions": "function", "tables": "table"}
+
+
+def _unknown_members(data: dict[str, Any], overrides: dict[Any, Any]) -> Iterator[Problem]:
+    """Overrides of a function or table the system does not have (a typo adds a new one)."""
+    for part, kind in _MEMBER_KINDS.items():
+        members, changes = data.get(part), overrides.get(part)
+        if not isinstance(members, dict) or not isinstance(changes, dict):
+            continue
+        for name in changes:
+            if name not in members:
+                names = [str(n) for n in members]
+                suggestion = did_you_mean(str(name), names)
+                hint = f"its {kind}s: {', '.join(names)}"
+                if suggestion is not None:
+                    hint = f"did you mean {suggestion!r}? {hint}"
+                yield Problem(
+                    (part, name),
+                    f"the system has no {kind} {str(name)!r} to override",
+                    hint,
+                    on_key=True,
+                )
+
+
+def _relocated(problem: Problem, overrides: dict[Any, Any], site: Site, entry: Loc) -> Diagnostic:
+    """A problem of the merged definition, placed at the override that caused it."""
+    for loc in (problem.loc, *problem.related):
+        written = loc[:-1] if problem.missing else loc
+        if _has_path(overrides, written):
+            return site.at(replace(problem, loc=loc, related=()).under(entry))
+    # The base was valid, so the overrides caused it even though none names this key.
+    line, column = (
+        site.document.key_position([*site.prefix, *entry[:-1]], entry[-1])
+        or site.document.locate([*site.prefix, *entry])[:2]
+    )
+    return Diagnostic(
+        site.document.path,
+        line,
+        column,
+        f"{problem.message} (with this experiment's overrides)",
+        key_path([*site.prefix, *entry, *problem.loc]),
+        problem.shown,
+        problem.hint,
+    )
+
+
+def _has_path(data: Any, loc: Loc) -> bool:
+    for part in loc:
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return True
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system
+        return False
 
 
 def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -229,42 +422,3 @@ def init_problems(
             problem = check_init(module.new_handler, variables, function, containment)
             reasons[function.handler] = None if problem is None else problem.describe()
     return reasons
-
-
-def located(error: SpecError, path: Path, line: int) -> SpecError:
-    """A system problem reported against the experiment line that named the system."""
-    return SpecError(
-        [
-            d if d.path else Diagnostic(str(path), line, 1, d.message, d.key_path, d.value, d.hint)
-            for d in error.diagnostics
-        ]
-    )
-
-
-def resolve_systems(
-    loaded: LoadedExperiment, *, base_dir: Path | None = None
-) -> list[ResolvedSystem]:
-    """Every system the experiment names, validated; SpecError lists all problems.
-
-    Relative system paths count from the experiment file's directory (or `base_dir`).
-    Importing this does not load the engine (moto, boto3): pytest collection uses it.
-    """
-    kept = [
-        ResolvedSystem(info.definition, info.source.resolve(), info.ref)
-        for info in loaded.systems
-        if info.definition is not None and info.source is not None
-    ]
-    if base_dir is None and len(kept) == len(loaded.experiment.systems):
-        # Validation resolved them already, from the same directory: no second read.
-        return kept
-    base = loaded.path.parent if base_dir is None else base_dir
-    resolved: list[ResolvedSystem] = []
-    problems: list[Diagnostic] = []
-    for ref in loaded.experiment.systems:
-        try:
-            resolved.append(load_system(ref, base))
-        except SpecError as error:
-            problems.extend(located(error, loaded.path, loaded.line).diagnostics)
-    if problems:
-        raise SpecError(problems)
-    return resolved

@@ -14,15 +14,16 @@ from chaos.aws.lambda_runtime import Handler, LambdaService
 from chaos.checks.evidence import Evidence
 from chaos.checks.judge import judge
 from chaos.checks.verdict import RunVerdict
-from chaos.engine.result import RunResult
 from chaos.engine.world import build_schedule, run
 from chaos.faults.schedule import FaultSchedule
 from chaos.ledger import Ledger
+from chaos.loading import experiment_model, loader
+from chaos.result import RunResult
 from chaos.sim import Streams
-from chaos.spec.experiment import Experiment, SystemRef, experiment_model
+from chaos.spec.catalog import ResolvedSystem
+from chaos.spec.experiment import Experiment, SystemRef
 from chaos.spec.system import AccountDef, FunctionDef, SystemDefinition
 from chaos.spec.types import YAML_CONTEXT
-from chaos.systems import ResolvedSystem, load_system
 
 HERE = Path(__file__).parent
 
@@ -34,7 +35,7 @@ def experiment(text: str) -> Experiment:
 
 def reference(name: str, overrides: dict[str, Any] | None = None) -> ResolvedSystem:
     """A reference system (`sync`, `eda`) with overrides merged in, as an experiment would."""
-    return load_system(SystemRef(ref=name, overrides=overrides or {}), HERE)
+    return loader().system(SystemRef(ref=name, overrides=overrides or {}), HERE)
 
 
 def custom_system(text: str) -> ResolvedSystem:
@@ -48,7 +49,7 @@ def run_yaml(text: str, system: ResolvedSystem, *, seed: int | None = None) -> R
 
 
 def judged(result: RunResult) -> tuple[Evidence, RunVerdict]:
-    return judge(result, reproduce="chaos-arena run test")
+    return judge(result)
 
 
 def no_faults() -> FaultSchedule:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,58 @@ def test_a_mapping_takes_numbers_in_base_units() -> None:
         load({"experiment": "mapped", "duration": 10})
 
 
+MAPPED: dict[str, Any] = {
+    "experiment": "mapped",
+    "duration": 10,
+    "systems": ["eda"],
+    "workload": {"steady": {"rate": 2, "for": 5}},
+}
+
+
+def test_a_misspelt_fault_in_a_mapping_is_named_with_a_did_you_mean() -> None:
+    with pytest.raises(SpecError) as error:
+        run({**MAPPED, "faults": [{"lambda.eror": {"probability": 0.5}}]}, "eda")
+    (diagnostic,) = error.value.diagnostics
+    assert (diagnostic.path, diagnostic.key_path) == ("<python>", "faults[0].lambda.eror")
+    assert diagnostic.message == "unknown fault type 'lambda.eror'"
+    assert (diagnostic.hint or "").startswith("did you mean 'lambda.error'? valid fault types:")
+    assert "Input tag" not in str(error.value)  # pydantic's own text never shows
+
+
+def test_a_mapping_meets_the_same_rules_as_a_file() -> None:
+    """Unknown keys, windows, systems, `expect` and targets: every problem at once, each
+    with its key path, what was given and what would be valid."""
+    with pytest.raises(SpecError) as error:
+        load(
+            {
+                **MAPPED,
+                "systems": ["sync", "edaa"],
+                "workload": {"steady": {"rate": 2, "fro": 5}},
+                "faults": [{"lambda.error": {"at": 20, "target": "apii"}}],
+                "expect": {"syncc": "fails"},
+            },
+            path=Path("tests/test_orders.py"),
+            line=12,
+        )
+    found = {d.key_path: d for d in error.value.diagnostics}
+    assert {d.location() for d in found.values()} == {"tests/test_orders.py:12"}
+    assert found["systems[1]"].message == "unknown system 'edaa'"
+    assert (found["systems[1]"].hint or "").startswith("did you mean 'eda'?")
+    assert (found["workload.steady.fro"].hint or "").startswith("did you mean 'for'?")
+    at = found["faults[0].lambda.error.at"]
+    assert (at.message, at.value) == (
+        "fault 'lambda.error' starts at 20s, after the experiment ends (10s)",
+        "20",
+    )
+    assert "expect.syncc" in found
+
+
+def test_mappings_and_models_carry_their_resolved_systems() -> None:
+    loaded = load(MAPPED)
+    assert [s.name for s in loaded.systems] == ["eda"]
+    assert load(loaded.experiment).systems == loaded.systems
+
+
 def test_a_file_with_several_experiments_needs_a_name(tmp_path: Path) -> None:
     path = tmp_path / "two.chaos.yaml"
     path.write_text(
@@ -66,3 +119,12 @@ def test_run_check_and_counts() -> None:
         "eda (event-driven) survived, but from-python expects it to fail."
     )
     assert "reproduce: run it again with seed 1" in str(error.value)
+
+
+def test_a_misspelt_system_to_run_is_named_with_a_did_you_mean() -> None:
+    with pytest.raises(SpecError) as error:
+        run(YAML, "edaa")
+    (diagnostic,) = error.value.diagnostics
+    assert (diagnostic.path, diagnostic.key_path) == ("<python>", "system")
+    assert diagnostic.message == "unknown system 'edaa'"
+    assert (diagnostic.hint or "").startswith("did you mean 'eda'?")

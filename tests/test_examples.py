@@ -27,7 +27,7 @@ POWERTOOLS = EXAMPLES / "powertools-orders"
 def test_payments_survive_retries_without_duplicates(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(EXAMPLE)
     outcome = run(EXAMPLE / "retries.chaos.yaml", "payments")
-    assert outcome.as_expected, outcome.verdict.reason
+    assert outcome.as_expected, outcome.reason
     figures = counts(outcome)
     assert figures["duplicated"] == 0
     assert figures["attempts"] > figures["sent"]  # the client did retry
@@ -45,7 +45,7 @@ def test_the_reference_sync_system_duplicates_under_the_same_retries(
 
 def receives(outcome: Outcome) -> dict[str, int]:
     """How many times each request's message was received."""
-    assert outcome.result is not None, outcome.verdict.reason
+    assert outcome.result is not None, outcome.reason
     seen: dict[str, int] = {}
     for record in outcome.result.ledger.of(Received):
         seen[record.request_id] = max(seen.get(record.request_id, 0), record.receive_count)
@@ -70,7 +70,7 @@ def test_powertools_duplicate_deliveries_survive_under_pytest(
 ) -> None:
     monkeypatch.chdir(POWERTOOLS)
     outcome = run(POWERTOOLS / "duplicates.chaos.yaml", "powertools-orders")
-    assert outcome.as_expected, outcome.verdict.reason
+    assert outcome.as_expected, outcome.reason
     assert counts(outcome)["dead_lettered"] == 0
 
 
@@ -80,7 +80,7 @@ def test_powertools_partial_batch_responses_keep_healthy_batch_mates_out_of_retr
 ) -> None:
     monkeypatch.chdir(POWERTOOLS)
     outcome = run(POWERTOOLS / "partial-batch.chaos.yaml", "powertools-orders")
-    assert outcome.as_expected, outcome.verdict.reason
+    assert outcome.as_expected, outcome.reason
     assert outcome.result is not None
     ledger = outcome.result.ledger
     poison = {r.request_id for r in ledger.of(DeadLettered)}
@@ -98,7 +98,7 @@ def test_without_report_batch_item_failures_the_poison_orders_are_dropped(
 ) -> None:
     monkeypatch.chdir(POWERTOOLS)
     outcome = run(POWERTOOLS / "partial-batch.chaos.yaml", "powertools-orders-unreported")
-    assert outcome.as_expected, outcome.verdict.reason
+    assert outcome.as_expected, outcome.reason
     figures = counts(outcome)
     assert figures["lost"] > 0 and figures["dead_lettered"] < figures["poison"]
 

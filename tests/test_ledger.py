@@ -14,7 +14,6 @@ from chaos.ledger import (
     Ledger,
     Sent,
     as_dict,
-    request_history,
 )
 
 
@@ -44,12 +43,6 @@ def test_of_filters_one_kind_in_order() -> None:
     ledger = ledger_of(sent[0], invoked, sent[1], sent[2])
     assert list(ledger.of(Sent)) == sent
     assert list(ledger.of(Invoked)) == [invoked]
-
-
-def test_a_request_history_includes_batch_records_naming_it() -> None:
-    sent, invoked = Sent(0.0, "r1", 1, False), Invoked(0.5, "f-1", "f", ("r0", "r1"), False)
-    other = Sent(0.1, "r2", 1, False)
-    assert request_history(ledger_of(sent, other, invoked), "r1") == [sent, invoked]
 
 
 def test_jsonl_holds_one_named_object_per_record(tmp_path: Path) -> None:

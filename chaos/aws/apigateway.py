@@ -20,6 +20,7 @@ from chaos.aws.lambda_runtime import InvocationResult, LambdaService
 from chaos.aws.sqs import Queue
 from chaos.faults.base import EnqueueFault
 from chaos.faults.schedule import FaultSchedule
+from chaos.ledger import InvocationOutcome, Stage
 from chaos.sandbox import HandlerError
 from chaos.sim.bucket import TokenBucket
 from chaos.sim.waits import wait, within
@@ -34,9 +35,8 @@ TOO_MANY = '{"message": "Too Many Requests"}'
 class ApiResponse:
     status: int
     body: str
-    stage: str
-    """What produced the answer: ok, handler, api_throttle, lambda_throttle, function_error,
-    integration_timeout or enqueue_error."""
+    stage: Stage
+    """What produced the answer."""
 
 
 class RestApi:
@@ -55,7 +55,7 @@ class RestApi:
         """API Gateway's own token-bucket throttle: None to go on, or the 429."""
         if self._throttle.take(self.env.now):
             return None
-        return ApiResponse(429, TOO_MANY, "api_throttle")
+        return ApiResponse(429, TOO_MANY, Stage.API_THROTTLE)
 
     def proxy_to_lambda(
         self, lambdas: LambdaService, function: str, event: dict[str, Any], request_id: str
@@ -72,7 +72,7 @@ class RestApi:
         )
         if not answered:
             # The function keeps running (and may still commit): a phantom success.
-            return ApiResponse(504, TIMED_OUT, "integration_timeout")
+            return ApiResponse(504, TIMED_OUT, Stage.INTEGRATION_TIMEOUT)
         invocation = cast(InvocationResult, result)
         response, malformed = _proxy_response(invocation)
         if malformed:
@@ -96,10 +96,10 @@ class RestApi:
             if effect is None:
                 continue
             if effect.error_status is not None:
-                return ApiResponse(effect.error_status, INTERNAL_ERROR, "enqueue_error")
+                return ApiResponse(effect.error_status, INTERNAL_ERROR, Stage.ENQUEUE_ERROR)
             delay += effect.delay
         message = queue.send(request_id, body, delay=delay)
-        return ApiResponse(200, json.dumps({"MessageId": message.message_id}), "ok")
+        return ApiResponse(200, json.dumps({"MessageId": message.message_id}), Stage.OK)
 
     def _latency(self, model: LatencyModel) -> float:
         return model.base + self.draw.random() * model.jitter
@@ -107,15 +107,15 @@ class RestApi:
 
 def _proxy_response(result: InvocationResult) -> tuple[ApiResponse, str]:
     """What the client gets, and what is wrong with the handler's answer ('' if nothing)."""
-    if result.outcome == "throttled":
-        return ApiResponse(500, INTERNAL_ERROR, "lambda_throttle"), ""
+    if result.outcome is InvocationOutcome.THROTTLED:
+        return ApiResponse(500, INTERNAL_ERROR, Stage.LAMBDA_THROTTLE), ""
     if not result.ok:
-        return ApiResponse(502, INTERNAL_ERROR, "function_error"), ""
+        return ApiResponse(502, INTERNAL_ERROR, Stage.FUNCTION_ERROR), ""
     payload = result.payload
     status = payload.get("statusCode") if isinstance(payload, dict) else None
     if not isinstance(status, int) or not 100 <= status <= 599:
         # A proxy integration needs {"statusCode": int, ...}; anything else is a 502.
-        return ApiResponse(502, INTERNAL_ERROR, "function_error"), (
+        return ApiResponse(502, INTERNAL_ERROR, Stage.FUNCTION_ERROR), (
             f"it returned {_shown(payload)}; a proxy integration needs "
             "{'statusCode': int, 'body': str}"
         )
@@ -123,10 +123,10 @@ def _proxy_response(result: InvocationResult) -> tuple[ApiResponse, str]:
     if body is not None and not isinstance(body, str):
         # The body must be a string (JSON.stringify'd): an object is a malformed response
         # (Knowledge Center malformed-502-api-gateway).
-        return ApiResponse(502, INTERNAL_ERROR, "function_error"), (
+        return ApiResponse(502, INTERNAL_ERROR, Stage.FUNCTION_ERROR), (
             f"its body is {type(body).__name__}, not a string"
         )
-    return ApiResponse(status, body or "", "handler"), ""
+    return ApiResponse(status, body or "", Stage.HANDLER), ""
 
 
 def _shown(payload: Any) -> str:

@@ -12,11 +12,27 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from chaos.faults.base import CapacityFault
+from chaos.faults.base import CallEffect, CapacityFault
 from chaos.faults.schedule import FaultSchedule
 from chaos.sim.bucket import TokenBucket
 from chaos.spec.system import TableDef
 from chaos.spec.types import ThrottleCode
+
+_THROTTLE_MESSAGES: dict[ThrottleCode, str] = {
+    "ProvisionedThroughputExceededException": "The level of configured provisioned throughput "
+    "for the table was exceeded. Consider increasing your provisioning level with the "
+    "UpdateTable API.",
+    "ThrottlingException": "Rate of requests exceeds the allowed throughput.",
+    "RequestLimitExceeded": "Throughput exceeds the current throughput limit for your account. "
+    "Please contact AWS Support at https://aws.amazon.com/support request a limit increase",
+}
+THROTTLES = {
+    code: CallEffect(error_status=400, error_code=code, error_message=message)
+    for code, message in _THROTTLE_MESSAGES.items()
+}
+"""The throttle responses, by code (what the SDK parses: HTTP 400 and the error code)."""
+THROTTLE_CODES = frozenset(THROTTLES)
+"""DynamoDB's throttling error codes (the SDK retries them all)."""
 
 WRITE_OPERATIONS = frozenset(
     {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}

@@ -27,7 +27,7 @@ from chaos.aws.lambda_runtime import InvocationResult, LambdaService
 from chaos.aws.sqs import Delivery, Queue
 from chaos.faults.base import DeliveryFault
 from chaos.faults.schedule import FaultSchedule
-from chaos.ledger import BatchFailed, Ledger
+from chaos.ledger import BatchFailed, InvocationOutcome, Ledger
 from chaos.sim.clock import EPOCH
 from chaos.spec.system import ConsumerDef
 
@@ -121,7 +121,7 @@ class EventSourceMapping:
         wait = _THROTTLE_RETRY_FIRST
         while True:
             result = yield from self.lambdas.invoke(self.definition.function, event, request_ids)
-            if result.outcome != "throttled":
+            if result.outcome is not InvocationOutcome.THROTTLED:
                 break
             self._back_off()
             if self.env.now + wait >= give_up_at:

@@ -41,7 +41,7 @@ import simpy
 
 from chaos.faults.base import ConcurrencyFault, InvocationEffect, InvocationFault
 from chaos.faults.schedule import FaultSchedule
-from chaos.ledger import InitFailed, InvocationEnded, Invoked, Ledger, Throttled
+from chaos.ledger import InitFailed, InvocationEnded, InvocationOutcome, Invoked, Ledger, Throttled
 from chaos.sandbox import Containment, HandlerError, ProcessState, describe
 from chaos.sandbox.charge import ClockCharge
 from chaos.sandbox.code import add_engine_packages, location
@@ -57,8 +57,7 @@ from chaos.spec.system import AccountDef, FunctionDef
 class InvocationResult:
     """How one invocation ended, as the caller (API Gateway, the ESM) sees it."""
 
-    outcome: str
-    """ok, error, timeout or throttled."""
+    outcome: InvocationOutcome
     payload: Any = None
     error_type: str = ""
     error_message: str = ""
@@ -69,7 +68,7 @@ class InvocationResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "ok"
+        return self.outcome is InvocationOutcome.OK
 
 
 THROTTLED_RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -218,7 +217,7 @@ class LambdaService:
         reason = self._admit(function)
         if reason:
             self.ledger.append(Throttled(self.env.now, name, tuple(request_ids), reason))
-            return InvocationResult("throttled", throttle_reason=reason)
+            return InvocationResult(InvocationOutcome.THROTTLED, throttle_reason=reason)
         try:
             return (yield from self._run(function, event, tuple(request_ids)))
         finally:
@@ -261,7 +260,7 @@ class LambdaService:
             # Admission found an idle environment and took no scaling token; the forced
             # new environment needs one like any other (aws-semantics.md 1.5).
             self.ledger.append(Throttled(env.now, function.name, request_ids, THROTTLED_SCALING))
-            return InvocationResult("throttled", throttle_reason=THROTTLED_SCALING)
+            return InvocationResult(InvocationOutcome.THROTTLED, throttle_reason=THROTTLED_SCALING)
         environment, cold = self._environment(function, force_cold=effect.cold_start)
         invocation_id = f"{function.name}-{next(self._ids):07d}"
         self.ledger.append(Invoked(env.now, invocation_id, function.name, request_ids, cold))
@@ -296,7 +295,10 @@ class LambdaService:
                 compute,
                 effect,
             )
-        if result.outcome != "timeout" and result.error_type != EXIT_ERROR and failed is None:
+        reusable = (
+            result.outcome is not InvocationOutcome.TIMEOUT and result.error_type != EXIT_ERROR
+        )
+        if reusable and failed is None:
             environment.last_used = env.now
             function.idle.append(environment)
         if result.failure is not None:
@@ -341,7 +343,10 @@ class LambdaService:
         error_type = _init_error_type(outcome)
         self.ledger.append(InitFailed(env.now, invocation.invocation_id, function.name, error_type))
         return InvocationResult(
-            "error", error_type=error_type, error_message=failure.message, failure=failure
+            InvocationOutcome.ERROR,
+            error_type=error_type,
+            error_message=failure.message,
+            failure=failure,
         )
 
     def _execute(
@@ -362,7 +367,9 @@ class LambdaService:
         yield wait(env, before_handler)
         if effect.error is not None and not effect.run_handler:
             return InvocationResult(
-                "error", error_type=effect.error, error_message="injected by chaos-arena"
+                InvocationOutcome.ERROR,
+                error_type=effect.error,
+                error_message="injected by chaos-arena",
             )
         context = LambdaContext(env, function.name, function.definition, _uuid(self.draw), deadline)
         assert environment.handler is not None  # its init finished
@@ -381,7 +388,9 @@ class LambdaService:
             return _handler_failed(outcome)
         if effect.error is not None:
             return InvocationResult(
-                "error", error_type=effect.error, error_message="injected by chaos-arena"
+                InvocationOutcome.ERROR,
+                error_type=effect.error,
+                error_message="injected by chaos-arena",
             )
         return _response(outcome.value)
 
@@ -420,7 +429,7 @@ _EXITS = (SystemExit, KeyboardInterrupt)
 
 def _timed_out(timeout: float, failure: HandlerError | None = None) -> InvocationResult:
     return InvocationResult(
-        "timeout",
+        InvocationOutcome.TIMEOUT,
         error_type="Sandbox.Timedout",
         error_message=f"Task timed out after {timeout:.2f} seconds",
         failure=failure,
@@ -483,7 +492,10 @@ def _handler_failed(outcome: FiberOutcome) -> InvocationResult:
     exited = outcome.preempted is not None or isinstance(outcome.error, _EXITS)
     error_type = EXIT_ERROR if exited else failure.error_type
     return InvocationResult(
-        "error", error_type=error_type, error_message=failure.message, failure=failure
+        InvocationOutcome.ERROR,
+        error_type=error_type,
+        error_message=failure.message,
+        failure=failure,
     )
 
 
@@ -507,9 +519,12 @@ def _response(payload: Any) -> InvocationResult:
     except (TypeError, ValueError) as error:
         failure = HandlerError(MARSHAL_ERROR, f"Unable to marshal response: {error}")
         return InvocationResult(
-            "error", error_type=MARSHAL_ERROR, error_message=failure.message, failure=failure
+            InvocationOutcome.ERROR,
+            error_type=MARSHAL_ERROR,
+            error_message=failure.message,
+            failure=failure,
         )
-    return InvocationResult("ok", payload=payload)
+    return InvocationResult(InvocationOutcome.OK, payload=payload)
 
 
 def _decimal(value: Any) -> Any:

@@ -186,9 +186,6 @@ class Queue:
         self._waiters.append(event)
         return event
 
-    def visibility_deadline(self, delivery: Delivery) -> float:
-        return self.env.now + self.visibility_timeout
-
     # -- internals -----------------------------------------------------------------------
 
     def _after(self, delay: float, action: Callable[[], None]) -> None:

@@ -15,19 +15,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chaos.engine.result import FinalState
 from chaos.ledger import (
     AwsCalled,
     DeadLettered,
     Expired,
     InvocationEnded,
+    InvocationOutcome,
     Invoked,
     Notified,
     Received,
     Record,
     Responded,
     Sent,
+    Stage,
 )
+from chaos.result import FinalState
 
 
 class Terminal(StrEnum):
@@ -48,7 +50,7 @@ class RequestFacts:
     first_sent: float
     attempts: int = 0
     statuses: list[int] = field(default_factory=list)
-    stages: list[str] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
     acknowledged_at: float | None = None
     effects: int = 0
     first_effect_at: float | None = None
@@ -212,7 +214,7 @@ def _invocation_ended(
     invocation_requests: Mapping[str, tuple[str, ...]],
 ) -> None:
     # Fallback completion time for handlers whose writes do not carry the request id.
-    if record.outcome != "ok" or record.reported_failures:
+    if record.outcome is not InvocationOutcome.OK or record.reported_failures:
         return
     for request_id in invocation_requests.get(record.invocation_id, ()):
         facts = requests.get(request_id)

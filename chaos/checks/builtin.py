@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chaos.aws.dynamodb import THROTTLE_CODES
 from chaos.checks.accounting import RequestFacts, Terminal, percentile
 from chaos.checks.base import Assertion
 from chaos.checks.builtin_params import (
@@ -14,16 +15,16 @@ from chaos.checks.builtin_params import (
     NotifiedParams,
     SuccessRateParams,
 )
-from chaos.checks.causes import THROTTLE_CODES, cause, tally
+from chaos.checks.causes import cause, tally
 from chaos.checks.evidence import Evidence
 from chaos.checks.history import story
 from chaos.checks.registry import assertion_type
-from chaos.checks.verdict import AssertionResult, Finding, Sample, Status
+from chaos.checks.verdict import AssertionResult, Finding, RequestStory, Status
 from chaos.ledger import AwsCalled, DeadLettered
 from chaos.spec.base import SpecModel
 from chaos.spec.units import format_duration
 
-MAX_SAMPLES = 10
+MAX_STORIES = 10
 
 
 def finding(
@@ -31,8 +32,8 @@ def finding(
 ) -> Finding:
     """A finding with causes tallied over all failures and up to 10 sample histories."""
     causes = tally(cause(f, evidence) for f in failures) if explain else ()
-    samples = tuple(
-        Sample(
+    stories = tuple(
+        RequestStory(
             f.request_id,
             story(
                 evidence.history(f.request_id),
@@ -40,14 +41,13 @@ def finding(
                 failures=evidence.result.failures,
             ),
         )
-        for f in failures[:MAX_SAMPLES]
+        for f in failures[:MAX_STORIES]
     )
     return Finding(
         title,
         causes,
-        samples,
+        stories,
         tuple(w.label for w in evidence.applicable_windows),
-        evidence.reproduce,
     )
 
 
@@ -265,7 +265,7 @@ class Latency(Assertion):
             self.name,
             Status.FAILED,
             title,
-            finding(title, slowest[:MAX_SAMPLES], evidence, explain=False),
+            finding(title, slowest[:MAX_STORIES], evidence, explain=False),
         )
 
 
@@ -327,6 +327,5 @@ class DatabaseProtected(Assertion):
             Finding(
                 detail,
                 active_faults=tuple(w.label for w in evidence.applicable_windows),
-                reproduce=evidence.reproduce,
             ),
         )

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from chaos.aws.dynamodb import THROTTLE_CODES
 from chaos.checks.accounting import RequestFacts
 from chaos.checks.evidence import Evidence
-from chaos.faults.builtin import THROTTLES
 from chaos.ledger import (
     AwsCalled,
     BatchFailed,
@@ -19,9 +19,6 @@ from chaos.ledger import (
     Sent,
     Throttled,
 )
-
-THROTTLE_CODES = frozenset(THROTTLES)
-"""DynamoDB's throttling error codes (the SDK retries them all)."""
 
 
 class Cause(str):

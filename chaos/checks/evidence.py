@@ -1,5 +1,5 @@
 """The evidence checks judge: a run's ledger and final state, its accounting, and indexes
-over them (each request's history, the fault windows)."""
+over them (each request's history; the fault windows, as the experiment defines them)."""
 
 from __future__ import annotations
 
@@ -8,34 +8,22 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from chaos.checks.accounting import Accounting, account
-from chaos.engine.result import RunResult
 from chaos.faults.registry import fault_types
 from chaos.faults.schedule import applies
-from chaos.ledger import FaultWindow, InitFailed, InvocationEnded, Invoked, Record, Sent
-
-
-@dataclass(frozen=True)
-class Window:
-    label: str
-    start: float
-    end: float
-    fault_index: int
-
-    def covers(self, t: float) -> bool:
-        return self.start <= t < self.end
+from chaos.ledger import InitFailed, InvocationEnded, Invoked, Record, Sent
+from chaos.result import RunResult
+from chaos.spec.experiment import Window
 
 
 @dataclass(frozen=True)
 class Evidence:
     result: RunResult
     accounting: Accounting
-    reproduce: str = ""
-    """The command that reruns this experiment, system and seed."""
     applicable_faults: frozenset[int] = frozenset()
     """Indexes of the experiment's faults that can act on this system at all."""
 
     @classmethod
-    def of(cls, result: RunResult, *, reproduce: str = "") -> Evidence:
+    def of(cls, result: RunResult) -> Evidence:
         accounting = account(result.ledger, result.final, effects_table=result.system.effects.table)
         registry = fault_types()
         applicable = frozenset(
@@ -43,45 +31,26 @@ class Evidence:
             for index, entry in enumerate(result.experiment.faults)
             if applies(registry.get(entry.fault_type), entry.params, result.system)
         )
-        return cls(result, accounting, reproduce, applicable)
+        return cls(result, accounting, applicable)
 
     @cached_property
     def windows(self) -> tuple[Window, ...]:
-        starts: dict[int, tuple[str, float]] = {}
-        windows: list[Window] = []
-        for record in self.result.ledger.of(FaultWindow):
-            label = record.fault + (f" on {record.target}" if record.target else "")
-            if record.phase == "start":
-                starts[record.fault_index] = (label, record.t)
-            else:
-                label, start = starts.pop(record.fault_index)
-                windows.append(Window(label, start, record.t, record.fault_index))
-        windows.extend(
-            Window(label, start, self.result.simulated_seconds, index)
-            for index, (label, start) in starts.items()
-        )
-        return tuple(sorted(windows, key=lambda w: (w.start, w.label)))
+        """The experiment's fault windows, in the order findings and reports list them."""
+        return sorted_windows(self.result.experiment.fault_windows())
 
     @cached_property
     def applicable_windows(self) -> tuple[Window, ...]:
         """The windows of the faults that can act on this system."""
-        return tuple(w for w in self.windows if w.fault_index in self.applicable_faults)
-
-    def faults_at(self, t: float) -> list[str]:
-        return self.faults_during(t, t)
+        return tuple(w for w in self.windows if w.index in self.applicable_faults)
 
     def faults_during(self, start: float, end: float) -> list[str]:
         """The faults whose windows overlap [start, end]: what a request lived through."""
-        return [
-            w.label
-            for w in self.windows
-            if w.start <= end and start < w.end and w.fault_index in self.applicable_faults
-        ]
+        return [w.label for w in self.applicable_windows if w.start <= end and start < w.end]
 
     @cached_property
     def traffic_overlapped_faults(self) -> bool:
         """Did any request or invocation happen while a fault was active?"""
-        windows = [w for w in self.windows if w.fault_index in self.applicable_faults]
+        windows = self.applicable_windows
         if not windows:
             return False
         for record in self.result.ledger:
@@ -109,3 +78,8 @@ class Evidence:
 
     def history(self, request_id: str) -> list[Record]:
         return self._histories.get(request_id, [])
+
+
+def sorted_windows(windows: tuple[Window, ...]) -> tuple[Window, ...]:
+    """Windows in the order findings and reports list them: by start, label, then end."""
+    return tuple(sorted(windows, key=lambda w: (w.start, w.label, w.end)))

@@ -17,7 +17,7 @@ from chaos.checks.verdict import Finding
 from chaos.ledger import InvocationEnded
 
 if TYPE_CHECKING:
-    from chaos.engine.result import RunResult
+    from chaos.result import RunResult
     from chaos.sandbox import HandlerError
 
 TRACEBACK_LINES = 12

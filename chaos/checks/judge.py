@@ -8,8 +8,8 @@ from chaos.checks.evidence import Evidence
 from chaos.checks.handler import never_succeeded, troubles
 from chaos.checks.registry import assertion_types
 from chaos.checks.verdict import AssertionResult, RunVerdict, Verdict, decide
-from chaos.engine.result import RunResult
-from chaos.spec.experiment import AssertionEntry
+from chaos.result import RunResult
+from chaos.spec.experiment import AssertionEntry, assertion_entries
 
 TIMED_OUT = "Sandbox.Timedout"
 
@@ -17,8 +17,8 @@ DEFAULT_ASSERTIONS = ("no_loss", "no_duplicate_effects")
 """What an experiment without `assertions:` checks."""
 
 
-def judge(result: RunResult, *, reproduce: str = "") -> tuple[Evidence, RunVerdict]:
-    evidence = Evidence.of(result, reproduce=reproduce)
+def judge(result: RunResult) -> tuple[Evidence, RunVerdict]:
+    evidence = Evidence.of(result)
     results = [evaluate(entry, evidence) for entry in _entries(result)]
     verdict = decide(
         results,
@@ -65,15 +65,4 @@ def evaluate(entry: AssertionEntry, evidence: Evidence) -> AssertionResult:
 def _entries(result: RunResult) -> list[AssertionEntry]:
     if result.experiment.assertions:
         return list(result.experiment.assertions)
-    from chaos.spec.experiment import experiment_model
-
-    model = experiment_model()
-    defaults = model.model_validate(
-        {
-            "experiment": "defaults",
-            "duration": "1s",
-            "workload": {"steady": {"rate": "1/s"}},
-            "assertions": list(DEFAULT_ASSERTIONS),
-        }
-    )
-    return list(defaults.assertions)
+    return list(assertion_entries(assertion_types(), DEFAULT_ASSERTIONS))

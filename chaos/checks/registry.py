@@ -1,4 +1,4 @@
-"""The assertion registry. Built-ins register in `chaos.checks.builtin`."""
+"""The assertion registry. Built-ins register in `chaos.checks.builtin`, on first use."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from chaos.registry import Registry
 if TYPE_CHECKING:
     from chaos.checks.base import Assertion
 
-ASSERTIONS: Registry[Assertion] = Registry("assertion", "chaos_arena.assertions")
+
+def _builtins() -> None:
+    import chaos.checks.builtin  # noqa: F401  (its decorators register the built-ins)
+
+
+ASSERTIONS: Registry[Assertion] = Registry(
+    "assertion", "chaos_arena.assertions", builtins=_builtins
+)
 
 
 def assertion_type(cls: type[Assertion]) -> type[Assertion]:
@@ -19,7 +26,5 @@ def assertion_type(cls: type[Assertion]) -> type[Assertion]:
 
 
 def assertion_types() -> Registry[Assertion]:
-    """The registry with the built-ins loaded."""
-    import chaos.checks.builtin  # noqa: F401  (registers the built-ins)
-
+    """The assertion registry (the built-ins load on first use)."""
     return ASSERTIONS

@@ -33,7 +33,7 @@ EXPECTED_VERDICT = {
 
 
 @dataclass(frozen=True)
-class Sample:
+class RequestStory:
     """One request's story, for a finding: its id and one line per step."""
 
     request_id: str
@@ -47,13 +47,15 @@ class Finding:
     title: str
     causes: tuple[tuple[str, int], ...] = ()
     """(cause, number of requests), most frequent first."""
-    samples: tuple[Sample, ...] = ()
+    stories: tuple[RequestStory, ...] = ()
+    """Up to 10 of the failed requests, each with its history."""
     active_faults: tuple[str, ...] = ()
-    reproduce: str = ""
     details: tuple[str, ...] = ()
     """Lines shown under the title as they are (a handler's traceback, say)."""
 
-    def render(self) -> str:
+    def render(self, *, reproduce: str = "") -> str:
+        """The finding as a bug report; `reproduce` is the command that reruns it (the run
+        computes it once: `Outcome.reproduce`)."""
         lines = [self.title]
         lines.extend(f"  {line}" for line in self.details)
         if self.causes:
@@ -61,11 +63,11 @@ class Finding:
             lines.extend(f"    {count:>6,}  {cause}" for cause, count in self.causes)
         if self.active_faults:
             lines.append(f"  faults in this experiment: {', '.join(self.active_faults)}")
-        for sample in self.samples:
-            lines.append(f"  request {sample.request_id}:")
-            lines.extend(f"    {line}" for line in sample.lines)
-        if self.reproduce:
-            lines.append(f"  reproduce: {self.reproduce}")
+        for story in self.stories:
+            lines.append(f"  request {story.request_id}:")
+            lines.extend(f"    {line}" for line in story.lines)
+        if reproduce:
+            lines.append(f"  reproduce: {reproduce}")
         return "\n".join(lines)
 
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from chaos.checks.evidence import Evidence
 from chaos.checks.judge import judge
-from chaos.checks.verdict import EXPECTED_VERDICT, RunVerdict, Verdict
-from chaos.engine.result import Progress, RunResult
+from chaos.checks.verdict import EXPECTED_VERDICT, AssertionResult, Finding, RunVerdict, Verdict
 from chaos.engine.world import World
 from chaos.errors import ChaosError, InternalError, SetupError
+from chaos.result import Progress, RunResult
+from chaos.spec.catalog import ResolvedSystem
 from chaos.spec.experiment import Expectation, Experiment
 from chaos.spec.loader import LoadedExperiment
-from chaos.systems import ResolvedSystem
 
 
 @dataclass(frozen=True)
@@ -32,24 +32,25 @@ class Outcome:
     line: int
     system: str
     seed: int
-    verdict: RunVerdict
+    """The seed that ran."""
+    verdict: Verdict
+    reason: str
+    """Why, in one line a report prints next to the verdict."""
+    results: tuple[AssertionResult, ...]
+    """Per assertion, in the experiment's order (none for an `error` run)."""
     expected: Verdict
     result: RunResult | None = None
     evidence: Evidence | None = None
     system_ref: str = ""
     """How the experiment named the system (its name, or a path to its definition)."""
+    reproduce: str = ""
+    """The command that reruns exactly this run (made once, by `run_one`)."""
+    findings: tuple[Finding, ...] = ()
+    """Findings about the run as a whole (what the handler did), before the assertions'."""
 
     @property
     def as_expected(self) -> bool:
-        return self.verdict.verdict is self.expected
-
-    @property
-    def test_id(self) -> str:
-        return f"{self.path}::{self.experiment.experiment}[{self.system}]"
-
-    @property
-    def reproduce(self) -> str:
-        return reproduce_command(self.path, self.experiment.experiment, self.system, self.seed)
+        return self.verdict is self.expected
 
 
 def reproduce_command(path: Path, experiment: str, system: str, seed: int) -> str:
@@ -81,7 +82,7 @@ def run_one(
     progress: Callable[[Progress], None] | None = None,
 ) -> Outcome:
     experiment = loaded.experiment
-    seed = experiment.seed if seed is None else seed
+    seed = experiment.run_seed(seed)
     expected = expected_verdict(experiment, system.name)
     command = reproduce_command(loaded.path, experiment.experiment, system.name, seed)
 
@@ -94,11 +95,15 @@ def run_one(
             loaded.line,
             system.name,
             seed,
-            verdict,
+            verdict.verdict,
+            verdict.reason,
+            verdict.results,
             expected,
             result,
             evidence,
             system_ref=system.ref,
+            reproduce=command,
+            findings=verdict.findings,
         )
 
     try:
@@ -111,5 +116,5 @@ def run_one(
         raise InternalError(
             f"{command} crashed: {type(error).__name__}: {error}", seed=seed
         ) from error
-    evidence, verdict = judge(result, reproduce=command)
+    evidence, verdict = judge(result)
     return outcome(verdict, result, evidence)

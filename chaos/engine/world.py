@@ -20,21 +20,22 @@ from chaos.aws.esm import EventSourceMapping
 from chaos.aws.interceptor import routing
 from chaos.aws.lambda_runtime import LambdaService, check_init, lambda_variables
 from chaos.aws.moto_env import ACCOUNT_ID, REGION, MotoAccount
+from chaos.aws.router import Router
 from chaos.aws.sqs import Queue
 from chaos.aws.websocket import Connections
-from chaos.engine.result import FinalState, Progress, RunInterrupted, RunResult, Sample
-from chaos.engine.router import Router
 from chaos.errors import SetupError
 from chaos.faults.registry import fault_types
 from chaos.faults.schedule import FaultSchedule, ScheduledFault
 from chaos.ledger import FaultWindow, Ledger, NetworkRefused
+from chaos.result import FinalState, Progress, RunInterrupted, RunResult, Sample
 from chaos.sandbox import Containment, SandboxSettings
 from chaos.sim import Streams, VirtualClock, derive_seed, seeded_global_random, wall_clock
 from chaos.sim.clock import run_until
 from chaos.sim.fibers import current_fiber
+from chaos.spec.catalog import ResolvedSystem
 from chaos.spec.experiment import Experiment
 from chaos.spec.system import Architecture, LatencyModel, SystemDefinition
-from chaos.systems import HandlerModule, ResolvedSystem, import_paths
+from chaos.systems import HandlerModule, import_paths
 from chaos.workload.arrivals import arrival_times
 from chaos.workload.client import Client, Request, request_body
 
@@ -44,17 +45,15 @@ SAMPLES_PER_RUN = 240
 def build_schedule(experiment: Experiment, streams: Streams) -> FaultSchedule:
     registry = fault_types()
     scheduled = []
-    for index, entry in enumerate(experiment.faults):
-        params = entry.params
-        end = experiment.duration if params.duration is None else params.at + params.duration
+    for window, entry in zip(experiment.fault_windows(), experiment.faults, strict=True):
         scheduled.append(
             ScheduledFault(
-                index,
+                window.index,
                 registry.get(entry.fault_type),
-                params,
-                params.at,
-                min(end, experiment.duration),
-                streams(f"fault:{index}:{entry.fault_type}"),
+                entry.params,
+                window.start,
+                window.end,
+                streams(f"fault:{window.index}:{entry.fault_type}"),
             )
         )
     return FaultSchedule(scheduled)
@@ -379,4 +378,4 @@ def _stopped(containment: Containment) -> str:
 
 def run(experiment: Experiment, system: ResolvedSystem, *, seed: int | None = None) -> RunResult:
     """Run one experiment against one system; the experiment's seed unless one is given."""
-    return World(experiment, system, experiment.seed if seed is None else seed).run()
+    return World(experiment, system, experiment.run_seed(seed)).run()

@@ -4,6 +4,7 @@ The AWS models in `chaos.aws` expose injection points (an invocation starting, a
 call below botocore, a message delete, a concurrency limit, a table's capacity); a fault type
 subclasses the base for its point and decides, per occurrence, what happens. Random choices
 come from the `random.Random` the schedule hands in (one seeded stream per scheduled fault).
+Parameter models and target kinds are spec types (`chaos.spec.faults`).
 """
 
 from __future__ import annotations
@@ -11,49 +12,9 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import Field
-
-from chaos.spec.base import SpecModel
-from chaos.spec.types import Duration, Fraction, Integer, PositiveDuration
-
-
-class TargetKind(StrEnum):
-    """What a fault's `target` names."""
-
-    FUNCTION = "function"
-    TABLE = "table"
-    QUEUE = "queue"
-    API = "api"
-
-
-class Ramp(SpecModel):
-    """Intensity rising step by step over the window, as AWS FIS scenarios do."""
-
-    steps: Integer = Field(ge=2, le=100)
-    """Number of equal sub-windows; intensity goes from `start` to 100% across them."""
-    start: Fraction = 0.0
-    """Intensity of the first step, as a fraction of the fault's full intensity."""
-
-
-class FaultParams(SpecModel):
-    """Parameters every fault has: its window and, optionally, its target and ramp."""
-
-    at: Duration = 0.0
-    """When the fault starts, from the beginning of the experiment."""
-    duration: PositiveDuration | None = Field(None, alias="for")
-    """How long it lasts; omitted means until the experiment ends."""
-    target: str | None = None
-    """Which function, table or queue (by its name in the system definition); omitted means
-    every one of its kind."""
-    ramp: Ramp | None = None
-
-
-class ProbabilityParams(FaultParams):
-    probability: Fraction = 1.0
-    """Share of the occurrences the fault hits."""
+from chaos.spec.faults import FaultParams, TargetKind
 
 
 @dataclass(frozen=True)
@@ -147,11 +108,6 @@ def hit(probability: float, intensity: float, draw: random.Random) -> bool:
     return draw.random() < probability * intensity
 
 
-def require_one_of(model: SpecModel, *fields: str) -> None:
-    if all(getattr(model, f) is None for f in fields):
-        raise ValueError(f"give at least one of: {', '.join(fields)}")
-
-
 __all__ = [
     "AwsCall",
     "AwsCallFault",
@@ -161,12 +117,7 @@ __all__ = [
     "DeliveryFault",
     "EnqueueFault",
     "Fault",
-    "FaultParams",
     "InvocationEffect",
     "InvocationFault",
-    "ProbabilityParams",
-    "Ramp",
-    "TargetKind",
     "hit",
-    "require_one_of",
 ]

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from chaos.aws.dynamodb import THROTTLES
 from chaos.faults.base import (
     AwsCall,
     AwsCallFault,
@@ -19,14 +20,12 @@ from chaos.faults.base import (
     ConcurrencyFault,
     DeliveryFault,
     EnqueueFault,
-    FaultParams,
     InvocationEffect,
     InvocationFault,
-    ProbabilityParams,
-    TargetKind,
     hit,
 )
 from chaos.faults.registry import fault_type
+from chaos.spec.faults import FaultParams, ProbabilityParams, TargetKind
 from chaos.spec.types import Fraction, Integer, PositiveDuration, ThrottleCode
 
 
@@ -116,21 +115,6 @@ class DynamoThrottleParams(FaultParams):
         if self.probability is None and self.capacity is None:
             raise ValueError("dynamodb.throttle needs probability, capacity or both")
         return self
-
-
-_THROTTLE_MESSAGES: dict[ThrottleCode, str] = {
-    "ProvisionedThroughputExceededException": "The level of configured provisioned throughput "
-    "for the table was exceeded. Consider increasing your provisioning level with the "
-    "UpdateTable API.",
-    "ThrottlingException": "Rate of requests exceeds the allowed throughput.",
-    "RequestLimitExceeded": "Throughput exceeds the current throughput limit for your account. "
-    "Please contact AWS Support at https://aws.amazon.com/support request a limit increase",
-}
-THROTTLES = {
-    code: CallEffect(error_status=400, error_code=code, error_message=message)
-    for code, message in _THROTTLE_MESSAGES.items()
-}
-"""The throttle responses, by code."""
 
 
 @fault_type

@@ -1,11 +1,16 @@
-"""The fault type registry. Built-ins register in `chaos.faults.builtin`."""
+"""The fault type registry. Built-ins register in `chaos.faults.builtin`, on first use."""
 
 from __future__ import annotations
 
 from chaos.faults.base import Fault
 from chaos.registry import Registry
 
-FAULTS: Registry[Fault] = Registry("fault type", "chaos_arena.faults")
+
+def _builtins() -> None:
+    import chaos.faults.builtin  # noqa: F401  (its decorators register the built-ins)
+
+
+FAULTS: Registry[Fault] = Registry("fault type", "chaos_arena.faults", builtins=_builtins)
 
 
 def fault_type(cls: type[Fault]) -> type[Fault]:
@@ -15,9 +20,7 @@ def fault_type(cls: type[Fault]) -> type[Fault]:
 
 
 def fault_types() -> Registry[Fault]:
-    """The registry with the built-ins loaded."""
-    import chaos.faults.builtin  # noqa: F401  (registers the built-ins)
-
+    """The fault type registry (the built-ins load on first use)."""
     return FAULTS
 
 

@@ -11,7 +11,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from chaos.faults.base import Fault, FaultParams, TargetKind
+from chaos.faults.base import Fault
+from chaos.spec.faults import FaultParams, TargetKind, target_names
 from chaos.spec.system import SystemDefinition
 
 F = TypeVar("F", bound=Fault)
@@ -27,11 +28,6 @@ class ScheduledFault:
     start: float
     end: float
     draw: random.Random = field(repr=False)
-
-    @property
-    def label(self) -> str:
-        target = f" on {self.params.target}" if self.params.target else ""
-        return f"{self.fault.name}{target}"
 
     def active(self, now: float) -> bool:
         return self.start <= now < self.end
@@ -72,23 +68,6 @@ class FaultSchedule:
 
     def __bool__(self) -> bool:
         return bool(self.faults)
-
-
-def target_names(kind: TargetKind, system: SystemDefinition) -> list[str] | None:
-    """What a fault of this kind may target in the system; None when its kind has no names
-    (an API-wide fault)."""
-    match kind:
-        case TargetKind.FUNCTION:
-            return list(system.functions)
-        case TargetKind.TABLE:
-            return list(system.tables)
-        case TargetKind.QUEUE:
-            queue = system.queue
-            if queue is None:
-                return []
-            dead_letter = queue.dead_letter
-            return [queue.name, *([dead_letter.name] if dead_letter is not None else [])]
-    return None
 
 
 def applies(fault: Fault, params: FaultParams, system: SystemDefinition) -> bool:

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from chaos.api import UnexpectedVerdict
-from chaos.pytest_plugin.settings import EXPERIMENT_NAMES, RUNS, SETTINGS, Settings
+from chaos.pytest_plugin.settings import (
+    EXPERIMENT_NAMES,
+    RUNS,
+    SETTINGS,
+    Settings,
+    session_loader,
+)
 from chaos.report.kinds import SHOWN_COUNTS
 
 if TYPE_CHECKING:
@@ -21,8 +27,8 @@ if TYPE_CHECKING:
 
     from chaos.errors import SpecError
     from chaos.report.data import RunSummary
+    from chaos.spec.catalog import ResolvedSystem
     from chaos.spec.loader import LoadedExperiment
-    from chaos.systems import ResolvedSystem
 
 MARKER_HELP = (
     "chaos(system): a chaos-arena experiment run against one system (`-m chaos`, "
@@ -39,14 +45,13 @@ class ChaosFile(pytest.File):
     """A `*.chaos.yaml` file: its experiments times their systems, in file order."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from chaos.api import systems_of
         from chaos.errors import SpecError
-        from chaos.spec.loader import ExperimentNames, load_file
+        from chaos.spec.loader import ExperimentNames
 
         settings = self.config.stash[SETTINGS]
         shown = settings.shown(self.path)
         try:
-            experiments = load_file(self.path)
+            experiments = session_loader(self.config).file(self.path)
         except SpecError as error:
             yield InvalidExperiment.from_parent(
                 self, name=INVALID_ITEM, error=_relocated(error, settings)
@@ -55,16 +60,14 @@ class ChaosFile(pytest.File):
         names = self.config.stash.setdefault(EXPERIMENT_NAMES, ExperimentNames())
         for loaded in experiments:
             display = replace(loaded, path=shown)
-            try:
-                systems = systems_of(loaded)
-                if clashes := names.clashes([display]):
-                    raise SpecError(clashes)
-            except SpecError as error:
+            if clashes := names.clashes([display]):
                 yield InvalidExperiment.from_parent(
-                    self, name=loaded.experiment.experiment, error=_relocated(error, settings)
+                    self,
+                    name=loaded.experiment.experiment,
+                    error=_relocated(SpecError(clashes), settings),
                 )
                 continue
-            for system in systems:
+            for system in loaded.systems:
                 yield ChaosItem.from_parent(
                     self,
                     name=f"{display.experiment.experiment}[{system.name}]",
@@ -136,14 +139,12 @@ class InvalidExperiment(pytest.Item):
     """The error item of an experiment (or file) that cannot be loaded: its diagnostics."""
 
     def __init__(self, *, error: SpecError, **kwargs: Any) -> None:
-        from chaos.systems import system_registry
-
         super().__init__(**kwargs)
         self.error = error
         self.add_marker(pytest.mark.chaos)
         # Which systems the broken experiment meant is unknown: it answers to every
         # registered one, so `-m "chaos(system='eda')"` still shows that it is broken.
-        for system in system_registry().names():
+        for system in session_loader(self.config).vocabulary.systems.names():
             self.add_marker(pytest.mark.chaos(system=system))
 
     @property

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from chaos.pytest_plugin.items import record, rerun_command
-from chaos.pytest_plugin.settings import SETTINGS, Settings
+from chaos.pytest_plugin.settings import SETTINGS, Settings, session_loader
 
 if TYPE_CHECKING:
     from chaos.engine.runner import Outcome
@@ -31,17 +31,26 @@ class ChaosRunner:
         session's report and journals; assert on the returned `Outcome` as you like, or
         call `chaos.api.check(outcome)` for the standard finding.
         """
-        from chaos.api import load, run_loaded
+        from chaos.api import load_with, run_loaded
         from chaos.report.journal import journaled_summary
 
-        settings = self.item.config.stash[SETTINGS]
+        config = self.item.config
+        settings = config.stash[SETTINGS]
         path, line = self._where(source, settings)
-        loaded = load(source, name=name, path=path, line=line)
+        loading = session_loader(config)
+        loaded = load_with(
+            loading,
+            source,
+            name=name,
+            path=path,
+            line=line,
+            base_dir=None if isinstance(source, Path) else self.item.path.parent,
+        )
         outcome = run_loaded(
             loaded,
             system,
             seed=settings.seed if seed is None else seed,
-            base_dir=None if isinstance(source, Path) else self.item.path.parent,
+            loading=loading,
         )
         rerun = rerun_command(self.item.nodeid, outcome.seed)
         reproduce = None if isinstance(source, Path) else rerun

@@ -14,13 +14,24 @@ import pytest
 
 if TYPE_CHECKING:
     from chaos.report.data import RunSummary
-    from chaos.spec.loader import ExperimentNames
+    from chaos.spec.loader import ExperimentNames, Loader
 
 SETTINGS = pytest.StashKey["Settings"]()
 RUNS = pytest.StashKey[list["RunSummary"]]()
 """Per item: the runs it made (its experiment, or `chaos_run` calls), for reports."""
 EXPERIMENT_NAMES: pytest.StashKey[ExperimentNames] = pytest.StashKey()
 """Experiment names collected so far: a second file may not reuse one (see ExperimentNames)."""
+LOADER: pytest.StashKey[Loader] = pytest.StashKey()
+"""The session's loader: every system definition file is read once per session."""
+
+
+def session_loader(config: pytest.Config) -> Loader:
+    """The loader of this session (of this xdist worker), made on first use."""
+    if LOADER not in config.stash:
+        from chaos.loading import loader
+
+        config.stash[LOADER] = loader()
+    return config.stash[LOADER]
 
 
 def add_options(parser: pytest.Parser) -> None:

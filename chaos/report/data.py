@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from chaos.aws.dynamodb import THROTTLE_CODES
 from chaos.checks.accounting import Accounting, percentile
-from chaos.checks.causes import THROTTLE_CODES, Cause
+from chaos.checks.causes import Cause
+from chaos.checks.evidence import sorted_windows
 from chaos.ledger import AwsCalled, Responded, Sent
 
 if TYPE_CHECKING:
     # The engine pulls in moto; a pytest controller only needs to rebuild summaries.
-    from chaos.engine.result import RunResult
     from chaos.engine.runner import Outcome
+    from chaos.result import RunResult
 
 BUCKETS = 240
 """Timeline resolution: the engine samples queue depth 240 times a run, so do the counts."""
@@ -131,7 +133,7 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
     Args:
         outcome: the run, judged.
         reproduce: a better command to rerun it than the CLI's (a pytest node id for an
-            experiment written in a test function); replaces it in the findings too.
+            experiment written in a test function); the findings give it too.
     """
     experiment = outcome.experiment
     command = outcome.reproduce if reproduce is None else reproduce
@@ -146,20 +148,22 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
         system_index=names.index(ref) if ref in names else len(names),
         architecture="",
         seed=outcome.seed,
-        verdict=outcome.verdict.verdict.value,
+        verdict=outcome.verdict.value,
         expected=outcome.expected.value,
         as_expected=outcome.as_expected,
-        reason=outcome.verdict.reason,
+        reason=outcome.reason,
         duration=experiment.duration,
         description=experiment.description.strip(),
         reproduce=command,
-        windows=_spec_windows(outcome),
-        assertions=tuple((r.name, r.status.value, r.detail) for r in outcome.verdict.results),
+        windows=tuple(
+            FaultSpan(w.label, w.start, w.end) for w in sorted_windows(experiment.fault_windows())
+        ),
+        assertions=tuple((r.name, r.status.value, r.detail) for r in outcome.results),
         findings=tuple(
-            finding.render().replace(outcome.reproduce, command)
+            finding.render(reproduce=command)
             for finding in (
-                *outcome.verdict.findings,
-                *(r.finding for r in outcome.verdict.results if r.finding),
+                *outcome.findings,
+                *(r.finding for r in outcome.results if r.finding),
             )
         ),
         causes=causes,
@@ -176,28 +180,15 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
         p99=_p99(accounting),
         db_throttles=_db_throttles(result),
         wall_seconds=result.wall_seconds,
-        windows=tuple(FaultSpan(w.label, w.start, w.end) for w in outcome.evidence.windows),
         timeline=timeline(result, accounting),
     )
-
-
-def _spec_windows(outcome: Outcome) -> tuple[FaultSpan, ...]:
-    """Fault windows from the experiment itself, for runs that produced no ledger."""
-    duration = outcome.experiment.duration
-    spans = []
-    for entry in outcome.experiment.faults:
-        params = entry.params
-        end = duration if params.duration is None else min(duration, params.at + params.duration)
-        target = f" on {params.target}" if params.target else ""
-        spans.append(FaultSpan(f"{entry.fault_type}{target}", params.at, end))
-    return tuple(sorted(spans, key=lambda s: (s.start, s.label)))
 
 
 def _causes(outcome: Outcome) -> tuple[tuple[tuple[str, int], ...], str]:
     """Causes over every failed assertion, most frequent first, and the first one's phrase."""
     totals: dict[str, int] = {}
     phrases: dict[str, str] = {}
-    for result in outcome.verdict.results:
+    for result in outcome.results:
         if result.finding is None:
             continue
         for cause, count in result.finding.causes:

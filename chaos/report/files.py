@@ -23,7 +23,6 @@ __all__ = ["FILE_NAMES", "REPORT_KINDS", "parse_kinds", "recorded", "write_repor
 
 FILE_NAMES = {"markdown": "chaos-report.md", "svg": "chaos-report.svg", "html": "chaos-report.html"}
 EXPORT_WIDTH = 120
-DEFAULT_REPORTS_DIR = Path("reports")
 
 
 def write_reports(

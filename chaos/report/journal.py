@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from chaos.checks.accounting import percentile
 
 if TYPE_CHECKING:
-    from chaos.engine.result import RunResult
     from chaos.engine.runner import Outcome
     from chaos.report.data import RunSummary
+    from chaos.result import RunResult
 
 JOURNAL_VERSION = 1
 
@@ -33,10 +33,10 @@ def journal(outcome: Outcome) -> dict[str, Any]:
         "system": outcome.system,
         "seed": outcome.seed,
         "source": f"{outcome.path}:{outcome.line}",
-        "verdict": outcome.verdict.verdict.value,
+        "verdict": outcome.verdict.value,
         "expected": outcome.expected.value,
         "as_expected": outcome.as_expected,
-        "reason": outcome.verdict.reason,
+        "reason": outcome.reason,
         "reproduce": outcome.reproduce,
         "counts": {},
         "assertions": [
@@ -45,9 +45,9 @@ def journal(outcome: Outcome) -> dict[str, Any]:
                 "status": r.status.value,
                 "passed": r.passed,
                 "detail": r.detail,
-                "finding": r.finding.render() if r.finding else None,
+                "finding": r.finding.render(reproduce=outcome.reproduce) if r.finding else None,
             }
-            for r in outcome.verdict.results
+            for r in outcome.results
         ],
         "latency": {"p50": None, "p95": None, "p99": None},
         "acceptance_latency": {"p50": None, "p95": None, "p99": None},

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from chaos.engine.result import Progress as RunProgressInfo
 from chaos.report.charts import clock
+from chaos.result import Progress as RunProgressInfo
 
 
 class RunProgress:

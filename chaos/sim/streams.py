@@ -41,9 +41,10 @@ class seeded_global_random:
         self.seed = seed
         self._saved: object = None
 
+    # The one deliberate use of the global generator: botocore's jitter draws from it.
     def __enter__(self) -> None:
-        self._saved = random.getstate()
-        random.seed(self.seed)
+        self._saved = random.getstate()  # noqa: TID251  (saved, to restore after the run)
+        random.seed(self.seed)  # noqa: TID251  (botocore's jitter, seeded per run)
 
     def __exit__(self, *_exc: object) -> None:
-        random.setstate(self._saved)  # type: ignore[arg-type]
+        random.setstate(self._saved)  # type: ignore[arg-type]  # noqa: TID251  (restored)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -65,23 +64,18 @@ class Site:
 
 
 def diagnostics(
-    error: ValidationError,
-    document: Document,
-    prefix: Sequence[str | int] = (),
-    root: Root | None = None,
+    error: ValidationError, document: Document, prefix: Sequence[str | int], root: Root
 ) -> list[Diagnostic]:
-    """One diagnostic per problem in `error`, located in `document` below `prefix`."""
+    """One diagnostic per problem in `error`, located in `document` below `prefix`.
+
+    `root` is the schema of what was validated (`schema.experiment_root(vocabulary)` or
+    `schema.system_root()`): the valid keys and choices the messages list come from it.
+    """
     return [place(problem, document, prefix) for problem in problems(error, root)]
 
 
-def problems(error: ValidationError, root: Root | None = None) -> list[Problem]:
+def problems(error: ValidationError, root: Root) -> list[Problem]:
     """The problems in a validation error, key paths relative to the validated data."""
-    if root is None:
-        root = (
-            schemas.system_root()
-            if error.title == "SystemDefinition"
-            else schemas.experiment_root()
-        )
     items = error.errors(include_url=False)
     found: list[Problem] = []
     for item in items:
@@ -214,9 +208,9 @@ def _unknown_key(loc: Loc, root: Root) -> Problem:
     return Problem(loc, f"unknown key {shown}{_bool_note(key)}", hint, on_key=True)
 
 
-@cache
 def _aliases() -> dict[str, str]:
-    """Field names whose YAML key differs (`duration` is written `for`), over every model."""
+    """Field names whose YAML key differs (`duration` is written `for`), over every model
+    (not cached: models registered later count too, and only an unknown key asks)."""
     found: dict[str, str] = {}
     pending: list[type[SpecModel]] = [SpecModel]
     while pending:

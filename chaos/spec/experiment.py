@@ -1,8 +1,8 @@
 """The experiment format: workload, faults, assertions, systems and expectations.
 
 `Experiment` is the typed model users' YAML is parsed into, once. Fault and assertion
-entries are unions built from the registries (`experiment_model()`), so a third party's
-fault type validates, and appears in the JSON Schema, exactly like a built-in. List entries
+entries are unions built from the registries (`experiment_model(vocabulary)`), so a third
+party's fault type validates, and appears in the JSON Schema, exactly like a built-in. Entries
 are written `name`, `{name: value}` or `{name: {parameters}}`; the shape is checked here,
 before the union, so a mis-indented entry gets a sentence about indentation, not a union error.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -21,13 +21,15 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    TypeAdapter,
     WithJsonSchema,
     create_model,
     model_validator,
 )
 
-from chaos.faults.base import FaultParams
 from chaos.spec.base import Problem, SpecModel, SpecProblems, spec_error
+from chaos.spec.catalog import AssertionKind, Names, Vocabulary
+from chaos.spec.faults import FaultParams
 from chaos.spec.types import (
     Duration,
     Fraction,
@@ -355,32 +357,88 @@ class Experiment(SpecModel):
     def system_names(self) -> list[str]:
         return [ref.ref for ref in self.systems]
 
+    def run_seed(self, override: int | None = None) -> int:
+        """The seed a run uses: `override` when one is given, else the experiment's own."""
+        return self.seed if override is None else override
+
+    def fault_windows(self) -> tuple[Window, ...]:
+        """When each fault is active, in `faults:` order: from `at` for `for` (or to the
+        end), never past the end. The one computation of fault windows: the schedule, the
+        evidence and the reports all take theirs from here."""
+        duration = self.duration
+        windows = []
+        for index, entry in enumerate(self.faults):
+            params = entry.params
+            end = duration if params.duration is None else params.at + params.duration
+            windows.append(
+                Window(index, entry.fault_type, params.target, params.at, min(end, duration))
+            )
+        return tuple(windows)
+
+
+@dataclass(frozen=True)
+class Window:
+    """When one fault of an experiment is active, and how findings and reports name it."""
+
+    index: int
+    """The fault's position in the experiment's `faults:`."""
+    fault_type: str
+    target: str | None
+    start: float
+    end: float
+
+    @property
+    def label(self) -> str:
+        """`lambda.error`, or `lambda.error on consumer` for a targeted fault."""
+        return f"{self.fault_type} on {self.target}" if self.target else self.fault_type
+
+    def covers(self, t: float) -> bool:
+        return self.start <= t < self.end
+
 
 FAULT_EXAMPLE = "write '- lambda.error: {probability: 5%, at: 1m, for: 2m}'"
 ASSERTION_EXAMPLE = "write '- no_loss' or '- eventual_completion: {within: 5m}'"
 
 
-@cache
-def experiment_model() -> type[Experiment]:
-    """The experiment model with every registered fault type and assertion in its unions."""
-    from chaos.checks.registry import assertion_types
-    from chaos.faults.registry import fault_types
+def experiment_model(vocabulary: Vocabulary) -> type[Experiment]:
+    """The experiment model with every fault type and assertion of `vocabulary` in its
+    unions; built again when a registry changes (a fault type registered after a load)."""
+    return _experiment_model(vocabulary, vocabulary.version())
 
-    faults = [(n, f.Params, f.summary) for n, f in fault_types()]
-    assertions = [(n, a.Params, a.summary) for n, a in assertion_types()]
+
+@lru_cache(maxsize=8)
+def _experiment_model(vocabulary: Vocabulary, _version: object) -> type[Experiment]:
+    faults = [(n, f.Params, f.summary) for n, f in vocabulary.faults]
     fault_shape = _EntryShape("fault", FAULT_EXAMPLE, dict.fromkeys(n for n, _, _ in faults))
-    assertion_shape = _EntryShape(
-        "assertion", ASSERTION_EXAMPLE, {n: a.shorthand for n, a in assertion_types()}
-    )
     fault_union = _entry_union(FaultEntry, "fault_type", fault_shape, faults)
-    assertion_union = _entry_union(AssertionEntry, "assertion_type", assertion_shape, assertions)
     return create_model(
         "Experiment",
         __base__=Experiment,
         __doc__=Experiment.__doc__,
         faults=(_tuple_of(fault_union), ()),
-        assertions=(_tuple_of(assertion_union), ()),
+        assertions=(_tuple_of(_assertion_union(vocabulary.assertions)), ()),
     )
+
+
+def _assertion_union(assertions: Names[AssertionKind]) -> Any:
+    entries = [(n, a.Params, a.summary) for n, a in assertions]
+    shape = _EntryShape("assertion", ASSERTION_EXAMPLE, {n: a.shorthand for n, a in assertions})
+    return _entry_union(AssertionEntry, "assertion_type", shape, entries)
+
+
+def assertion_entries(
+    assertions: Names[AssertionKind], items: Sequence[Any]
+) -> tuple[AssertionEntry, ...]:
+    """`assertions:` entries as written (`no_loss`, `{dlq: only_poison}`), validated."""
+    adapter: TypeAdapter[tuple[AssertionEntry, ...]] = _entries_adapter(
+        assertions, assertions.version
+    )
+    return adapter.validate_python(list(items))
+
+
+@lru_cache(maxsize=8)
+def _entries_adapter(assertions: Names[AssertionKind], _version: int) -> Any:
+    return TypeAdapter(_tuple_of(_assertion_union(assertions)))
 
 
 __all__ = [
@@ -397,6 +455,8 @@ __all__ = [
     "RetryPolicy",
     "Steady",
     "SystemRef",
+    "Window",
     "Workload",
+    "assertion_entries",
     "experiment_model",
 ]

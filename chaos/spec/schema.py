@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Sequence
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from chaos.spec import units
+
+if TYPE_CHECKING:
+    from chaos.spec.catalog import Vocabulary
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
@@ -21,9 +24,9 @@ Schema = dict[str, Any]
 _ENTRY_PREFIXES = {"FaultEntry_": "faults", "AssertionEntry_": "assertions"}
 
 
-def experiment_schema() -> Schema:
+def experiment_schema(vocabulary: Vocabulary) -> Schema:
     """The JSON Schema of an experiment file: one experiment, or a list of them."""
-    return copy.deepcopy(_experiment_schema())
+    return copy.deepcopy(_experiment_schema(vocabulary))
 
 
 def system_schema() -> Schema:
@@ -31,18 +34,23 @@ def system_schema() -> Schema:
     return copy.deepcopy(_system_schema())
 
 
-@cache
-def _experiment_schema() -> Schema:
+def _experiment_schema(vocabulary: Vocabulary) -> Schema:
+    return _schema_of(vocabulary, vocabulary.version())
+
+
+@lru_cache(maxsize=8)
+def _schema_of(vocabulary: Vocabulary, _version: object) -> Schema:
+    """The schema of the experiment model of `vocabulary` (rebuilt with the registries)."""
     from chaos.spec.experiment import REFERENCE_SYSTEMS, experiment_model
 
-    model = experiment_model()
+    model = experiment_model(vocabulary)
     generated = model.model_json_schema(by_alias=True)
     defs: Schema = generated.pop("$defs", {})
     defs["Experiment"] = generated
-    _reshape_entries(defs, model)
+    _reshape_entries(defs, {name: a.shorthand for name, a in vocabulary.assertions})
     properties = generated["properties"]
     properties["systems"] = {
-        **_systems_schema(),
+        **_systems_schema(vocabulary.systems.names()),
         "default": list(REFERENCE_SYSTEMS),
         "description": properties["systems"].get("description", ""),
     }
@@ -75,11 +83,8 @@ def _entry_names(defs: Schema, prefix: str) -> list[str]:
     return [next(iter(d["properties"])) for n, d in defs.items() if n.startswith(prefix)]
 
 
-def _reshape_entries(defs: Schema, model: Any) -> None:
+def _reshape_entries(defs: Schema, shorthands: dict[str, str | None]) -> None:
     """Let entries be written as a bare name, `{name: null}` or `{name: scalar}` too."""
-    from chaos.checks.registry import assertion_types
-
-    shorthands = {name: a.shorthand for name, a in assertion_types()}
     experiment = defs["Experiment"]["properties"]
     for prefix, field in _ENTRY_PREFIXES.items():
         bare = []
@@ -107,12 +112,10 @@ def _reshape_entries(defs: Schema, model: Any) -> None:
             )
 
 
-def _systems_schema() -> Schema:
-    from chaos.systems import system_registry
-
+def _systems_schema(systems: list[str]) -> Schema:
     name = {
         "anyOf": [
-            {"enum": system_registry().names(), "description": "a registered system"},
+            {"enum": systems, "description": "a registered system"},
             {
                 "type": "string",
                 "pattern": r"(/|\.ya?ml$)",
@@ -251,9 +254,9 @@ def description(root: Schema, start: Schema, loc: Sequence[str | int]) -> str | 
     return None
 
 
-def experiment_root() -> tuple[Schema, Schema]:
+def experiment_root(vocabulary: Vocabulary) -> tuple[Schema, Schema]:
     """The experiment schema and the node of one experiment, for `nodes_at` and friends."""
-    schema = _experiment_schema()
+    schema = _experiment_schema(vocabulary)
     return schema, schema["$defs"]["Experiment"]
 
 

@@ -1,9 +1,9 @@
 """Rules an experiment's model cannot check alone: they span keys, files or the environment.
 
-Windows inside the experiment's duration; systems that exist (resolved by `resolve`); `expect`
-keys and fault targets that name the experiment's systems and what they have. The rules read
-the raw document and check every piece that parses on its own, so they report even while
-other keys of the file are still broken.
+Windows inside the experiment's duration; systems that exist (resolved by the caller's
+`SystemResolver`); `expect` keys and fault targets that name the experiment's systems and
+what they have. The rules read the raw document and check every piece that parses on its own,
+so they report even while other keys of the file are still broken.
 """
 
 from __future__ import annotations
@@ -11,22 +11,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chaos.errors import Diagnostic
 from chaos.registry import did_you_mean
 from chaos.spec.base import Loc, Problem, key_path
+from chaos.spec.catalog import FaultKind, Names, Resolution, ResolvedSystem, SystemResolver
 from chaos.spec.diagnose import Site
 from chaos.spec.experiment import REFERENCE_SYSTEMS
-from chaos.spec.resolve import SystemInfo, SystemResolver
+from chaos.spec.faults import TargetKind, target_names
 from chaos.spec.units import UnitError, format_duration, parse_duration
 
-if TYPE_CHECKING:
-    from chaos.faults.base import TargetKind
 
+def window_problems(data: dict[Any, Any], *, from_yaml: bool = True) -> list[Problem]:
+    """Traffic and fault windows that start at or after the end, or run past it. From
+    Python (`from_yaml` false) a bare number is in seconds, as the model takes it."""
 
-def window_problems(data: dict[Any, Any]) -> list[Problem]:
-    """Traffic and fault windows that start at or after the end, or run past it."""
+    def _seconds(value: Any) -> float | None:
+        if not from_yaml and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        return _parsed_seconds(value)
+
     duration = _seconds(data.get("duration"))
     if duration is None or duration <= 0:
         return []
@@ -60,7 +65,7 @@ def window_problems(data: dict[Any, Any]) -> list[Problem]:
     return found
 
 
-def _seconds(value: Any) -> float | None:
+def _parsed_seconds(value: Any) -> float | None:
     try:
         return parse_duration(value)
     except UnitError:
@@ -95,24 +100,32 @@ class Checked:
     """What the rules found about one experiment."""
 
     diagnostics: list[Diagnostic]
-    systems: list[SystemInfo]
+    systems: list[ResolvedSystem]
+    """Its systems, in order, as far as they resolved (all of them when nothing is wrong)."""
 
 
 def check_experiment(
-    data: dict[Any, Any], site: Site, base_dir: Path, resolver: SystemResolver
+    data: dict[Any, Any],
+    site: Site,
+    base_dir: Path,
+    resolver: SystemResolver,
+    faults: Names[FaultKind],
+    *,
+    from_yaml: bool = True,
 ) -> Checked:
     """Every cross-key problem of one experiment's raw data."""
-    found = [site.at(p) for p in window_problems(data)]
+    found = [site.at(p) for p in window_problems(data, from_yaml=from_yaml)]
     systems, system_problems = _systems(data, site, base_dir, resolver)
     found.extend(system_problems)
     names = [s.name for s in systems]
-    unresolved = [s.name for s in systems if s.definition is None]
+    unresolved = [s.name for s in systems if s.system is None]
     found.extend(site.at(p) for p in _expect_problems(data.get("expect"), names, unresolved))
+    resolved = [s.system for s in systems if s.system is not None]
     if not unresolved:
         # Whether a target names something can only be told when every system loaded: the
         # one that did not might have it.
-        found.extend(site.at(p) for p in _target_problems(data.get("faults"), systems))
-    return Checked(found, systems)
+        found.extend(site.at(p) for p in _target_problems(data.get("faults"), resolved, faults))
+    return Checked(found, resolved)
 
 
 def _system_entries(data: dict[Any, Any]) -> Iterator[tuple[Loc | None, str, dict[Any, Any]]]:
@@ -132,15 +145,15 @@ def _system_entries(data: dict[Any, Any]) -> Iterator[tuple[Loc | None, str, dic
 
 def _systems(
     data: dict[Any, Any], site: Site, base_dir: Path, resolver: SystemResolver
-) -> tuple[list[SystemInfo], list[Diagnostic]]:
-    systems: list[SystemInfo] = []
+) -> tuple[list[Resolution], list[Diagnostic]]:
+    systems: list[Resolution] = []
     found: list[Diagnostic] = []
     first: dict[str, Loc | None] = {}
     for loc, ref, overrides in _system_entries(data):
         # Defaulted systems have no key of their own: report against the experiment's name.
         where = loc if loc is not None else ("experiment",)
-        info, problems_found = resolver.resolve(ref, overrides, base_dir, site, where)
-        found.extend(problems_found)
+        info = resolver.resolve(ref, overrides, base_dir, site, where)
+        found.extend(info.problems)
         if info.name in first:
             earlier = first[info.name]
             found.append(
@@ -182,10 +195,9 @@ def _expect_problems(expect: Any, names: list[str], unresolved: list[str]) -> li
     return found
 
 
-def _target_problems(faults: Any, systems: list[SystemInfo]) -> list[Problem]:
-    from chaos.faults.registry import fault_types
-
-    registry = fault_types()
+def _target_problems(
+    faults: Any, systems: list[ResolvedSystem], registry: Names[FaultKind]
+) -> list[Problem]:
     found = []
     for index, entry in _items(faults):
         if not (isinstance(entry, dict) and len(entry) == 1):
@@ -204,7 +216,7 @@ def _target_problems(faults: Any, systems: list[SystemInfo]) -> list[Problem]:
 
 
 def _target_problem(
-    kind: TargetKind, target: str, systems: list[SystemInfo]
+    kind: TargetKind, target: str, systems: list[ResolvedSystem]
 ) -> tuple[str, str] | None:
     """A target that names nothing in any of the systems (a typo), or None.
 
@@ -212,12 +224,8 @@ def _target_problem(
     without a queue, the fault does not act there, and a system no fault acts on is judged
     inconclusive, never passed.
     """
-    from chaos.faults.schedule import target_names
-
     names: dict[str, list[str]] = {}
     for system in systems:
-        if system.definition is None:
-            continue
         found = target_names(kind, system.definition)
         if found is None:
             return (

@@ -117,6 +117,33 @@ def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
     return None
 
 
+def python_document(path: str, data: Any, line: int = 1) -> Document:
+    """Data given from Python as a document, so it meets the same diagnostics as a file's:
+    every problem is placed at `path:line` (the call that gave it) with its key path."""
+    mark = yaml.Mark(path, 0, line - 1, -1, None, 0)
+    return Document(path, data, _node(data, mark))
+
+
+_TAG = "tag:yaml.org,2002:"
+
+
+def _node(value: Any, mark: yaml.Mark) -> yaml.Node:
+    if isinstance(value, dict):
+        pairs = [(_node(k, mark), _node(v, mark)) for k, v in value.items()]
+        return yaml.MappingNode(f"{_TAG}map", pairs, mark, mark)
+    if isinstance(value, list | tuple):
+        return yaml.SequenceNode(f"{_TAG}seq", [_node(v, mark) for v in value], mark, mark)
+    if isinstance(value, bool):
+        return yaml.ScalarNode(f"{_TAG}bool", str(value).lower(), mark, mark)
+    if isinstance(value, int):
+        return yaml.ScalarNode(f"{_TAG}int", str(value), mark, mark)
+    if isinstance(value, float):
+        return yaml.ScalarNode(f"{_TAG}float", repr(value), mark, mark)
+    if value is None:
+        return yaml.ScalarNode(f"{_TAG}null", "null", mark, mark)
+    return yaml.ScalarNode(f"{_TAG}str", str(value), mark, mark)
+
+
 class YamlProblem(Exception):
     """The file cannot be read as YAML at all; carries the one diagnostic that says why."""
 

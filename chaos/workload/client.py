@@ -16,11 +16,11 @@ from typing import Any, Protocol, cast
 import simpy
 
 from chaos.aws.apigateway import ApiResponse
-from chaos.ledger import Ledger, Responded, Sent
+from chaos.ledger import Ledger, Responded, Sent, Stage
 from chaos.sim.waits import within
 from chaos.spec.experiment import ClientDef, RetryPolicy
 
-CLIENT_TIMEOUT = ApiResponse(0, "", "client_timeout")
+CLIENT_TIMEOUT = ApiResponse(0, "", Stage.CLIENT_TIMEOUT)
 
 
 @dataclass(frozen=True, slots=True)

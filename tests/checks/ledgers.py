@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from hypothesis import strategies as st
 
 from chaos.checks.evidence import Evidence
-from chaos.engine.result import FinalState, RunResult
 from chaos.ledger import (
     AwsCalled,
     DeadLettered,
@@ -22,6 +21,7 @@ from chaos.ledger import (
     Responded,
     Sent,
 )
+from chaos.result import FinalState, RunResult
 from tests.support import experiment, reference
 
 EFFECTS_TABLE = "orders"
@@ -125,7 +125,7 @@ class History:
             simulated_seconds=3600.0,
             wall_seconds=0.0,
         )
-        return Evidence.of(result, reproduce="chaos-arena run generated")
+        return Evidence.of(result)
 
     def with_story(self, index: int, **changes: object) -> History:
         stories = list(self.stories)

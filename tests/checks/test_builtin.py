@@ -63,7 +63,7 @@ def test_no_loss_fails_exactly_when_something_is_lost(history: History) -> None:
         assert result.status is Status.FAILED
         assert result.finding is not None
         assert result.detail.startswith(f"{len(history.lost):,} of ")
-        samples = {s.request_id for s in result.finding.samples}
+        samples = {s.request_id for s in result.finding.stories}
         assert samples <= history.lost and len(samples) == min(10, len(history.lost))
     else:
         assert result.status is Status.PASSED
@@ -117,7 +117,7 @@ def test_a_duplicate_effect_always_fails_no_duplicate_effects(
     assert result.status is Status.FAILED
     assert result.finding is not None
     assert (
-        chosen.request_id in {s.request_id for s in result.finding.samples}
+        chosen.request_id in {s.request_id for s in result.finding.stories}
         or len([s for s in duplicated.stories if s.effects > 1]) > 10
     )
 
@@ -180,7 +180,7 @@ def test_dlq_only_poison_fails_when_a_healthy_request_was_dead_lettered() -> Non
     result = check("{dlq: only_poison}", history)
     assert result.status is Status.FAILED
     assert result.finding is not None
-    assert [s.request_id for s in result.finding.samples] == ["healthy"]
+    assert [s.request_id for s in result.finding.stories] == ["healthy"]
 
 
 def test_dlq_all_poison_fails_when_a_poison_request_never_got_there() -> None:

@@ -60,7 +60,7 @@ def test_every_lost_request_is_explained_by_its_fault_and_stage() -> None:
     """A finding for a failing run names, for each lost request, the stage (retention expiry
     in the queue) and the fault behind it (the consumer outage), even when the message expired
     after the fault window had closed; the causes add up to the lost count and the finding
-    carries the command that reproduces the run. Source: issue 4 "A finding printed for a
+    shows the command that reproduces the run. Source: issue 4 "A finding printed for a
     failing run names the fault and stage that caused each lost request"."""
     evidence, verdict = judge_run(
         """
@@ -81,8 +81,9 @@ def test_every_lost_request_is_explained_by_its_fault_and_stage() -> None:
     assert sum(count for _, count in result.finding.causes) == lost
     for cause, _ in result.finding.causes:
         assert "retention expiry" in cause and "lambda.throttle" in cause, cause
-    rendered = result.finding.render()
-    assert "lambda.throttle" in rendered and "reproduce: chaos-arena run" in rendered
+    rendered = result.finding.render(reproduce="chaos-arena run outage.chaos.yaml --seed 1")
+    assert "lambda.throttle" in rendered
+    assert rendered.endswith("\n  reproduce: chaos-arena run outage.chaos.yaml --seed 1")
 
 
 def test_low_consumer_concurrency_and_small_max_receive_count_dead_letter_healthy_messages() -> (

@@ -76,7 +76,7 @@ def test_an_inconclusive_run_is_not_as_expected_when_survival_was_expected() -> 
     outcome = run_one(
         LoadedExperiment(experiment(text), Path("t.chaos.yaml"), 1), reference("sync")
     )
-    assert outcome.verdict.verdict is Verdict.INCONCLUSIVE  # nothing was accepted
+    assert outcome.verdict is Verdict.INCONCLUSIVE  # nothing was accepted
     assert not outcome.as_expected
 
 

@@ -59,8 +59,8 @@ def test_a_burst_beyond_lambda_concurrency_rejects_sync_requests_but_eda_takes_a
     eda_counts = counts(eda)
     assert eda_counts["accepted"] == eda_counts["completed"] == 500
     assert eda_counts["rejected"] == eda_counts["lost"] == eda_counts["pending"] == 0
-    assert eda.verdict.verdict.value == "survived"
-    assert sync.verdict.verdict.value == "failed"
+    assert eda.verdict.value == "survived"
+    assert sync.verdict.value == "failed"
 
 
 THROTTLING = """
@@ -101,7 +101,7 @@ def test_a_throttling_window_fails_sync_after_sdk_retries_while_eda_retries_from
     assert max(r.receive_count for r in eda.result.ledger.of(Received)) >= 2, (
         "completed through queue redelivery"
     )
-    assert eda.verdict.verdict.value == "survived"
+    assert eda.verdict.value == "survived"
 
 
 POISON = """
@@ -139,5 +139,5 @@ def test_poison_messages_reach_the_dlq_after_exactly_max_receive_count_receives(
     healthy = {s.request_id for s in result.ledger.of(Sent)} - poison
     assert set(result.final.effects) == healthy
     assert {len(receives[r]) for r in healthy} == {1}
-    assert eda.verdict.verdict.value == "survived"
+    assert eda.verdict.value == "survived"
     assert not [i for i in result.ledger.of(Invoked) if i.t > 7 * 60]

@@ -11,8 +11,8 @@ import itertools
 
 import pytest
 
-from chaos.engine.result import RunResult
 from chaos.ledger import AwsCalled, InvocationEnded, Notified, Responded
+from chaos.result import RunResult
 from chaos.systems import ResolvedSystem
 from tests.support import custom_system, installed_sdk_attempts, reference, run_yaml
 

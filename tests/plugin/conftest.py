@@ -7,13 +7,9 @@ conftest below the rootdir.
 from __future__ import annotations
 
 import chaos.engine.runner  # noqa: F401
-from chaos.checks.registry import assertion_types
-from chaos.faults.registry import fault_types
-from chaos.spec.experiment import experiment_model
+from chaos.loading import experiment_model
 
 # pytester forgets the modules an in-process run imported, but not the registries those
 # modules filled: load the built-ins (and moto, via the engine) once, out here, so inner
 # sessions neither register them twice nor pay for importing moto again.
-fault_types()
-assertion_types()
-experiment_model()
+experiment_model()  # (loads every registry)

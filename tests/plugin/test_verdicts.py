@@ -158,7 +158,7 @@ def test_the_chaos_run_fixture_runs_experiments_from_a_test(pytester: pytest.Pyt
         def test_yaml_text(chaos_run):
             outcome = chaos_run(YAML, "eda")
             check(outcome)
-            assert outcome.verdict.verdict is Verdict.SURVIVED
+            assert outcome.verdict is Verdict.SURVIVED
             assert counts(outcome)["sent"] == 10
 
         def test_mapping_and_a_failed_check(chaos_run):

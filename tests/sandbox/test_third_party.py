@@ -89,13 +89,13 @@ def run(system: Path, body: str) -> Outcome:
 
 def ended(outcome: Outcome) -> Counter[tuple[str, str]]:
     """How the invocations ended: (outcome, error type) -> how many."""
-    assert outcome.result is not None, outcome.verdict.reason
+    assert outcome.result is not None, outcome.reason
     return Counter((r.outcome, r.detail) for r in outcome.result.ledger.of(InvocationEnded))
 
 
 def assert_all_completed(outcome: Outcome) -> dict[str, int]:
     figures = counts(outcome)
-    assert outcome.as_expected, (outcome.verdict.reason, ended(outcome))
+    assert outcome.as_expected, (outcome.reason, ended(outcome))
     assert figures["completed"] == figures["sent"] - figures["poison"] > 0, ended(outcome)
     return figures
 
@@ -201,7 +201,7 @@ def test_a_duplicate_after_the_expiry_window_is_executed_again(tmp_path: Path) -
         DUPLICATES + "expect: {sut: fails}\n",
     )
     figures = counts(outcome)
-    assert outcome.as_expected, outcome.verdict.reason
+    assert outcome.as_expected, outcome.reason
     assert outcome.result is not None
     redelivered = {r.request_id for r in outcome.result.ledger.of(Received) if r.receive_count > 1}
     assert figures["duplicated"] == len(redelivered) > 0
@@ -267,7 +267,7 @@ def test_without_the_lambda_context_a_timed_out_record_stays_in_progress(tmp_pat
         "duration: 3m\nworkload: {steady: {rate: 2/s, for: 30s}}\n"
         "assertions: [no_loss, {dlq: only_poison}]\nexpect: {sut: fails}\n",
     )
-    assert outcome.as_expected, outcome.verdict.reason
+    assert outcome.as_expected, outcome.reason
     assert outcome.result is not None
     ledger = outcome.result.ledger
     started = {r.invocation_id: r.request_ids for r in ledger.of(Invoked)}

@@ -13,17 +13,17 @@ import pytest
 import yaml
 
 from chaos.errors import SpecError
-from chaos.spec.loader import load_file
-from chaos.spec.resolve import SystemResolver
+from chaos.loading import loader
+from chaos.spec.loader import Loader
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED: dict[str, Any] = yaml.safe_load((CORPUS / "expected.yaml").read_text())
 
 
 @pytest.fixture(scope="module")
-def resolver() -> SystemResolver:
-    """One resolver for the corpus, importing handlers as `chaos-arena validate` does."""
-    return SystemResolver(import_handlers=True)
+def corpus_loader() -> Loader:
+    """One loader for the corpus, importing handlers as `chaos-arena validate` does."""
+    return loader(import_handlers=True)
 
 
 def test_the_corpus_has_at_least_40_files_all_pinned() -> None:
@@ -34,11 +34,11 @@ def test_the_corpus_has_at_least_40_files_all_pinned() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_diagnostics_are_as_pinned(
-    name: str, resolver: SystemResolver, monkeypatch: pytest.MonkeyPatch
+    name: str, corpus_loader: Loader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(CORPUS)
     with pytest.raises(SpecError) as caught:
-        load_file(Path(name), resolver=resolver)
+        corpus_loader.file(Path(name))
     got = caught.value.diagnostics
     expected = EXPECTED[name]["diagnostics"]
     assert [(d.line, d.column, d.key_path) for d in got] == [tuple(e[:3]) for e in expected]
@@ -51,11 +51,11 @@ def test_diagnostics_are_as_pinned(
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_diagnostics_render_compiler_style(
-    name: str, resolver: SystemResolver, monkeypatch: pytest.MonkeyPatch
+    name: str, corpus_loader: Loader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(CORPUS)
     with pytest.raises(SpecError) as caught:
-        load_file(Path(name), resolver=resolver)
+        corpus_loader.file(Path(name))
     for diagnostic in caught.value.diagnostics:
         first, *rest = diagnostic.render().splitlines()
         location = (

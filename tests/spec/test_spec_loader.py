@@ -7,25 +7,23 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from chaos import systems
 from chaos.errors import SpecError
+from chaos.loading import loader
 from chaos.spec.experiment import Experiment, Steady
-from chaos.spec.loader import load_file, load_paths, load_text
 from chaos.spec.system import SystemDefinition
-from chaos.systems import load_system, resolve_systems
 
 HERE = Path(__file__).parent
 HEAD = "experiment: x\nduration: 10m\nworkload:\n  steady: {rate: 10/s}\n"
 
 
 def _one(text: str) -> Experiment:
-    (loaded,) = load_text(text, base_dir=HERE / "valid")
+    (loaded,) = loader().text(text, base_dir=HERE / "valid")
     return loaded.experiment
 
 
 def _problems(text: str) -> list[tuple[int, str, str]]:
     with pytest.raises(SpecError) as caught:
-        load_text(text, base_dir=HERE / "valid")
+        loader().text(text, base_dir=HERE / "valid")
     return [(d.line, d.key_path, d.message) for d in caught.value.diagnostics]
 
 
@@ -68,14 +66,14 @@ def test_files_spell_aliases_only() -> None:
         (4, "workload.steady.duration", "unknown key 'duration'")
     ]
     with pytest.raises(SpecError, match="did you mean 'for'"):
-        load_text(HEAD.replace("{rate: 10/s}", "{rate: 10/s, duration: 1m}"))
+        loader().text(HEAD.replace("{rate: 10/s}", "{rate: 10/s, duration: 1m}"))
 
 
 def test_several_experiments_keep_their_lines(tmp_path: Path) -> None:
     path = tmp_path / "two.chaos.yaml"
     second = HEAD.replace("experiment: x", "experiment: y")
     path.write_text(f"# two documents\n{HEAD}---\n{second}")
-    assert [(e.experiment.experiment, e.line, e.path) for e in load_file(path)] == [
+    assert [(e.experiment.experiment, e.line, e.path) for e in loader().file(path)] == [
         ("x", 2, path),
         ("y", 7, path),
     ]
@@ -85,7 +83,7 @@ def test_problems_of_all_files_come_at_once_sorted(tmp_path: Path) -> None:
     (tmp_path / "a.chaos.yaml").write_text(HEAD + "seed: -1\ntags: [Bad]\n")
     (tmp_path / "b.chaos.yaml").write_text("experiment: b\n")
     with pytest.raises(SpecError) as caught:
-        load_paths([tmp_path])
+        loader().paths([tmp_path])
     assert [(Path(d.path).name, d.line, d.key_path) for d in caught.value.diagnostics] == [
         ("a.chaos.yaml", 5, "seed"),
         ("a.chaos.yaml", 6, "tags[0]"),
@@ -139,31 +137,24 @@ def test_systems_by_path_are_named_by_their_definition() -> None:
 
 def test_handlers_are_imported_only_on_request() -> None:
     corpus = HERE / "corpus"
-    assert load_file(corpus / "handler-import.chaos.yaml")
+    assert loader().file(corpus / "handler-import.chaos.yaml")
     with pytest.raises(SpecError, match="cannot import handler"):
-        load_file(corpus / "handler-import.chaos.yaml", import_handlers=True)
+        loader(import_handlers=True).file(corpus / "handler-import.chaos.yaml")
 
 
-def test_the_runner_still_merges_overrides() -> None:
-    (loaded,) = load_text(HEAD + "systems:\n  - eda:\n      queue: {visibility_timeout: 2m}\n")
-    resolved = load_system(loaded.experiment.systems[0], Path.cwd())
+def test_a_loaded_experiment_carries_its_systems_with_overrides_merged() -> None:
+    (loaded,) = loader().text(HEAD + "systems:\n  - eda:\n      queue: {visibility_timeout: 2m}\n")
+    (resolved,) = loaded.systems
     assert resolved.definition.queue is not None
     assert resolved.definition.queue.visibility_timeout == 120
 
 
-def test_a_run_takes_the_systems_validation_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_systems_are_resolved_in_order_relative_to_the_file() -> None:
     """Loading a file resolves its systems once (overrides merged, paths relative to the
-    file); the run uses those and reads no system file again. Same answer as reading them."""
-    (loaded,) = load_file(HERE / "valid" / "full-format.chaos.yaml")
-    fresh = resolve_systems(loaded, base_dir=loaded.path.parent)
-    monkeypatch.setattr(systems, "load_system", _no_second_read)
-    kept = resolve_systems(loaded)
-    assert kept == fresh
-    assert [s.ref for s in kept] == loaded.experiment.system_names()
-
-
-def _no_second_read(*_args: object) -> None:
-    raise AssertionError("a system was read again")
+    file), in the order it names them; the run takes them from the loaded experiment."""
+    (loaded,) = loader().file(HERE / "valid" / "full-format.chaos.yaml")
+    assert [s.ref for s in loaded.systems] == loaded.experiment.system_names()
+    assert all(s.source.is_absolute() and s.source.is_file() for s in loaded.systems)
 
 
 def test_aws_limits_hold_from_python_too() -> None:
@@ -197,3 +188,19 @@ def test_merge_keys_are_not_duplicates() -> None:
         "    <<: {rate: 1/s, at: 1m}\n    rate: 10/s\n"
     )
     assert experiment.workload.steady.rate == 10
+
+
+def test_fault_windows_and_the_seed_that_runs_come_from_the_experiment() -> None:
+    """One computation each: the schedule, the evidence and the reports take their fault
+    windows from `fault_windows`, and every way of running its seed from `run_seed`."""
+    experiment = _one(
+        HEAD + "seed: 7\nfaults:\n  - lambda.error: {at: 1m, for: 2m}\n"
+        "  - dynamodb.error: {at: 9m, for: 1m, target: orders}\n  - lambda.latency: "
+        "{delay: 1s}\n"
+    )
+    assert [(w.index, w.label, w.start, w.end) for w in experiment.fault_windows()] == [
+        (0, "lambda.error", 60.0, 180.0),
+        (1, "dynamodb.error on orders", 540.0, 600.0),
+        (2, "lambda.latency", 0.0, 600.0),
+    ]
+    assert (experiment.run_seed(), experiment.run_seed(3)) == (7, 3)

@@ -16,12 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chaos.errors import SpecError
+from chaos.loading import loader
 from chaos.spec.experiment import Experiment
-from chaos.spec.loader import load_text
-from chaos.spec.resolve import SystemResolver
 
 SHOWN = "prop.chaos.yaml"
-RESOLVER = SystemResolver()
+LOADER = loader()
 BASE_DIR = Path(__file__).parent / "valid"
 
 KEYS = [
@@ -155,7 +154,7 @@ def mutated(draw: st.DrawFn) -> Any:
 
 def _check(text: str) -> None:
     try:
-        loaded = load_text(text, SHOWN, base_dir=BASE_DIR, resolver=RESOLVER)
+        loaded = LOADER.text(text, SHOWN, base_dir=BASE_DIR)
     except SpecError as error:
         assert error.diagnostics
         for diagnostic in error.diagnostics:
@@ -204,7 +203,7 @@ def test_lists_and_documents_of_experiments(items: list[Any]) -> None:
 
 
 def test_the_unmutated_experiment_is_valid() -> None:
-    (loaded,) = load_text(_dump(VALID), SHOWN, base_dir=BASE_DIR, resolver=RESOLVER)
+    (loaded,) = LOADER.text(_dump(VALID), SHOWN, base_dir=BASE_DIR)
     assert loaded.experiment.experiment == "base"
 
 

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from chaos.cli import main
-from chaos.spec.loader import load_file
+from chaos.loading import experiment_schema, loader
 from chaos.spec.scaffold import experiment_template
-from chaos.spec.schema import DRAFT, experiment_schema, system_schema
+from chaos.spec.schema import DRAFT, system_schema
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -57,7 +57,7 @@ def test_every_shipped_and_fixture_experiment_is_valid(
 ) -> None:
     for document in _documents(path):
         assert not [e.message for e in validator.iter_errors(document)]
-    assert load_file(path, import_handlers=True)
+    assert loader(import_handlers=True).file(path)
 
 
 def test_the_scaffold_is_valid(validator: jsonschema.Draft202012Validator, tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_the_scaffold_is_valid(validator: jsonschema.Draft202012Validator, tmp_p
     assert not list(validator.iter_errors(yaml.safe_load(text)))
     path = tmp_path / "from-scaffold.chaos.yaml"
     path.write_text(text)
-    assert load_file(path, import_handlers=True)[0].experiment.experiment == "from-scaffold"
+    assert loader(import_handlers=True).file(path)[0].experiment.experiment == "from-scaffold"
 
 
 @pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e["schema"] == "reject"))

@@ -1,9 +1,11 @@
 """Run many (experiment, system) pairs in worker processes and bring back summaries.
 
-Each run is a pure function of (experiment file, experiment, system, seed), so runs are
-independent: a worker loads the file itself, runs, writes the journal (the ledger stays in the
-worker) and returns the run's `RunSummary` as plain data. Results are collected in plan
-order, so the report and the journals are the same as a serial run's.
+Each run is a pure function of (experiment, system, seed), so runs are independent: a worker
+gets the experiment as the plan loaded it (its data and its resolved systems: no file is read
+again), runs, writes the journal (the ledger stays in the worker) and returns the run's
+`RunSummary` as plain data. Results are collected in plan order, so the report and the
+journals are the same as a serial run's. Execution, not reporting: it uses the engine, and
+`report` for what a run keeps.
 """
 
 from __future__ import annotations
@@ -17,29 +19,35 @@ from typing import Any
 
 from chaos.errors import ChaosError, InternalError, SetupError, SpecError
 from chaos.report.data import RunSummary
+from chaos.spec.loader import PortableExperiment
 
 
 @dataclass(frozen=True)
 class Job:
-    """One run, named by data a worker can find again."""
+    """One run, as plain data a spawned worker rebuilds exactly."""
 
-    path: Path
-    experiment: str
+    experiment: PortableExperiment
+    name: str
+    """The experiment's name, for messages."""
     system_index: int
-    seed: int | None
+    """Which of the experiment's (resolved) systems runs."""
+    seed: int
+    """The seed that runs (the override, or the experiment's own)."""
     journal: Path | None
+
+    @property
+    def path(self) -> Path:
+        return self.experiment.path
 
 
 def _work(job: Job) -> dict[str, Any]:
     from chaos.engine.runner import run_one
+    from chaos.loading import loader
     from chaos.report.journal import journaled_summary
-    from chaos.spec.loader import load_file
-    from chaos.systems import resolve_systems
 
     try:
-        loaded = next(e for e in load_file(job.path) if e.experiment.experiment == job.experiment)
-        system = resolve_systems(loaded)[job.system_index]
-        outcome = run_one(loaded, system, seed=job.seed)
+        loaded = loader().rebuild(job.experiment)
+        outcome = run_one(loaded, loaded.systems[job.system_index], seed=job.seed)
         return {"summary": journaled_summary(outcome, job.journal).to_dict()}
     except SpecError as error:  # crosses a process boundary: sent back as text
         return {"user_error": error.render()}
@@ -55,7 +63,7 @@ def run_in_workers(
     """The summaries of `jobs`, in order, computed by `workers` processes; `finished` is
     called as each run ends, in whatever order they end.
 
-    A user's mistake found in a worker (a file changed since the plan, say) is the same
+    A user's mistake found in a worker (a handler that cannot be imported, say) is the same
     SetupError it would be in a serial run; anything else is an internal error.
     """
     # spawn, not fork: a forked child would inherit the progress display's thread and moto's
@@ -69,10 +77,10 @@ def run_in_workers(
         for job, future in zip(jobs, futures, strict=True):
             result = future.result()
             if "user_error" in result:
-                raise SetupError(f"{job.path}::{job.experiment}: {result['user_error']}")
+                raise SetupError(f"{job.path}::{job.name}: {result['user_error']}")
             if "error" in result:
                 raise InternalError(
-                    f"{job.path}::{job.experiment} crashed in a worker: {result['error']}",
+                    f"{job.path}::{job.name} crashed in a worker: {result['error']}",
                     seed=job.seed,
                 )
             yield RunSummary.from_dict(result["summary"])

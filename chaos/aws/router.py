@@ -17,12 +17,11 @@ from urllib.parse import unquote
 import simpy
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
-from chaos.aws.dynamodb import WRITE_OPERATIONS, TableCapacity, write_units
+from chaos.aws.dynamodb import THROTTLES, WRITE_OPERATIONS, TableCapacity, write_units
 from chaos.aws.interceptor import error_response
 from chaos.aws.lambda_runtime import Invocation
 from chaos.aws.websocket import Connections
 from chaos.faults.base import AwsCall, AwsCallFault, CallEffect
-from chaos.faults.builtin import THROTTLES
 from chaos.faults.schedule import FaultSchedule
 from chaos.ledger import AwsCalled, Ledger, Notified
 from chaos.sim.fibers import virtual_sleep
