@@ -45,7 +45,7 @@ def _numeric(host: Any) -> bool:
 
 def _refuse_the_network() -> None:
     """No test may reach beyond this machine: connections and name lookups other than
-    loopback fail. (During a run, handler code is refused even loopback: chaos.sandbox.)"""
+    loopback fail. (During a run, handler code is refused even loopback: chaos._sandbox.)"""
     connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
 
     def guarded_connect(sock: socket.socket, address: Any) -> None:

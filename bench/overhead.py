@@ -42,12 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import botocore.client
 from greenlet import getcurrent
 
-from chaos.aws.moto_env import REGION
-from chaos.engine.world import run
-from chaos.ledger import Sent
-from chaos.loading import experiment_model, loader
-from chaos.sim import wall_clock
-from chaos.spec.types import YAML_CONTEXT
+from chaos._aws.moto_env import REGION
+from chaos._engine.world import run
+from chaos._ledger import Sent
+from chaos._loading import experiment_model, loader
+from chaos._sim import wall_clock
+from chaos._spec.types import YAML_CONTEXT
 
 Call = tuple[str, str | None, int, str, dict[str, Any]]
 """service, endpoint URL (WebSocket callbacks), which client made it, operation, params."""
@@ -145,10 +145,10 @@ class Breakdown:
         self._patches: list[tuple[Any, str, Any]] = []
 
     def __enter__(self) -> Breakdown:
-        from chaos import systems
-        from chaos.aws import router
-        from chaos.engine import world
-        from chaos.sim import clock
+        from chaos import _systems as systems
+        from chaos._aws import router
+        from chaos._engine import world
+        from chaos._sim import clock
 
         for module in (clock, router):
             self._patch(module, "virtual_sleep", self._sleep(module.virtual_sleep))

@@ -130,8 +130,8 @@ def loop(calls: int, repeat: int) -> None:
 
 def unsigned_in_fibers() -> Callable[[], None]:
     """Skip signing for calls made from handler fibers; returns the undo."""
-    from chaos.aws.moto_env import _run_session
-    from chaos.sim.fibers import current_fiber
+    from chaos._aws.moto_env import _run_session
+    from chaos._sim.fibers import current_fiber
 
     def choose_signer(**_kwargs: Any) -> Any:
         return botocore.UNSIGNED if current_fiber() is not None else None
@@ -142,9 +142,9 @@ def unsigned_in_fibers() -> Callable[[], None]:
 
 
 def in_run(repeat: int) -> None:
-    from chaos.engine.world import run
-    from chaos.spec.loader import load_file
-    from chaos.systems import resolve_systems
+    from chaos._engine.world import run
+    from chaos._spec.loader import load_file
+    from chaos._systems import resolve_systems
 
     (loaded,) = load_file(BURST)
     (system,) = resolve_systems(loaded)

@@ -1,7 +1,7 @@
 """Process start-up: what chaos-arena costs before it does any work, and which imports cost it.
 
 Best of --repeat subprocesses each (CPU = the child's user + system time, wall = spawn to
-exit) for `python -c pass` (the interpreter alone), `python -c "import chaos.cli"`,
+exit) for `python -c pass` (the interpreter alone), `python -c "import chaos._cli"`,
 `chaos-arena --help`, `chaos-arena validate FILE` and `chaos-arena run FILE` up to the moment
 the first run begins (the process is stopped there: bench/startup.py --probe). Then
 `python -X importtime` of that run start-up, summarised: the packages by their own import
@@ -37,7 +37,7 @@ def _cpu() -> float:
 
 
 def _hook_first_run(stop: bool) -> None:
-    """When chaos.engine.runner is imported, wrap its run_one: at the first call, stop the
+    """When chaos._engine.runner is imported, wrap its run_one: at the first call, stop the
     process (stop) or write MARK to stderr (so -X importtime shows what the run imports),
     and the process CPU seconds as the first run begins and ends."""
     import importlib.abc
@@ -52,7 +52,7 @@ def _hook_first_run(stop: bool) -> None:
 
     class Finder(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path, target=None):  # type: ignore[no-untyped-def]
-            if name != "chaos.engine.runner":
+            if name != "chaos._engine.runner":
                 return None
             spec = importlib.machinery.PathFinder.find_spec(name, path)
             if spec is None or spec.loader is None:
@@ -84,7 +84,7 @@ def _hook_first_run(stop: bool) -> None:
 
 def _no_field_docstrings() -> None:
     """What if: pydantic models built without reading their source for field docstrings
-    (chaos/spec/base.py sets use_attribute_docstrings; only the JSON Schema shows them)."""
+    (chaos/_spec/base.py sets use_attribute_docstrings; only the JSON Schema shows them)."""
     from pydantic._internal import _fields
 
     _fields._update_fields_from_docstrings = lambda *args, **kwargs: None
@@ -93,7 +93,7 @@ def _no_field_docstrings() -> None:
 def _no_tables() -> None:
     """What if: `validate` imported handlers in a moto account without creating the tables
     (the handlers' import makes clients, it does not call them)."""
-    from chaos.aws import moto_env
+    from chaos._aws import moto_env
 
     moto_env.MotoAccount._create_table = lambda *args, **kwargs: None  # type: ignore[method-assign]
 
@@ -119,7 +119,7 @@ def _as_chaos_arena(argv: list[str], stop: bool) -> None:
         WHAT_IF[argv.pop(0)]()
     _hook_first_run(stop)
     sys.argv = ["chaos-arena", *argv]
-    from chaos.cli import main as chaos_main
+    from chaos._cli import main as chaos_main
 
     code = chaos_main(argv)
     print(f"{STAMP} exit {_cpu()}", file=sys.stderr, flush=True)
@@ -311,12 +311,12 @@ def main() -> None:
     file, repeat = args.file, args.repeat
     third_party = "import boto3, botocore.awsrequest, moto, simpy, greenlet, freezegun, pydantic"
     third_party += ", yaml, rich.console"
-    before_run = "import chaos.cli, chaos.engine.runner, chaos.report.session"
-    before_run += ", chaos.report.progress"
+    before_run = "import chaos._cli, chaos._engine.runner, chaos._report.session"
+    before_run += ", chaos._report.progress"
     run = ["run", file, "-j", "1"]
     commands = [
         ("python -c pass (the interpreter)", [sys.executable, "-c", "pass"]),
-        ('python -c "import chaos.cli"', [sys.executable, "-c", "import chaos.cli"]),
+        ('python -c "import chaos._cli"', [sys.executable, "-c", "import chaos._cli"]),
         ("chaos-arena --help", [*_chaos_arena(), "--help"]),
         (f"chaos-arena validate {file}", [*_chaos_arena(), "validate", file]),
         ("  what if: no field docstrings", _probe(["--no-field-docstrings", "validate", file])),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chaos.errors import (
+from chaos._errors import (
     ChaosError,
     Diagnostic,
     GuaranteeViolation,

@@ -1,5 +1,5 @@
 """`python -m chaos`: the same as the `chaos-arena` command."""
 
-from chaos.cli import main
+from chaos._cli import main
 
 raise SystemExit(main())

@@ -26,15 +26,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from chaos.errors import Diagnostic, GuaranteeViolation, SpecError
+from chaos._errors import Diagnostic, GuaranteeViolation, SpecError
 
 if TYPE_CHECKING:
-    from chaos.engine.runner import Outcome
-    from chaos.report.data import RunSummary
-    from chaos.result import Progress
-    from chaos.spec.catalog import ResolvedSystem
-    from chaos.spec.experiment import Experiment
-    from chaos.spec.loader import LoadedExperiment, Loader
+    from chaos._engine.runner import Outcome
+    from chaos._report.data import RunSummary
+    from chaos._result import Progress
+    from chaos._spec.catalog import ResolvedSystem
+    from chaos._spec.experiment import Experiment
+    from chaos._spec.loader import LoadedExperiment, Loader
 
 __all__ = ["UnexpectedVerdict", "check", "counts", "load", "run"]
 
@@ -46,7 +46,7 @@ class UnexpectedVerdict(GuaranteeViolation):
     """A system's verdict is not the one its experiment expects; the message is the finding."""
 
     def __init__(self, summary: RunSummary, *, rerun: str = "") -> None:
-        from chaos.report.failure import failure_lines, headline
+        from chaos._report.failure import failure_lines, headline
 
         self.summary = summary
         self.headline = headline(summary)
@@ -73,7 +73,7 @@ def load(
         base_dir: where relative system paths count from (default: the experiment file's
             directory, or the current directory for text, mappings and models).
     """
-    from chaos.loading import loader
+    from chaos._loading import loader
 
     return load_with(loader(), source, name=name, path=path, line=line, base_dir=base_dir)
 
@@ -88,7 +88,7 @@ def load_with(
     base_dir: Path | None = None,
 ) -> LoadedExperiment:
     """`load` with a loader that already serves a run (its system files read once)."""
-    from chaos.spec.experiment import Experiment
+    from chaos._spec.experiment import Experiment
 
     if isinstance(source, Path):
         return _pick(loading.file(source), name, source)
@@ -160,8 +160,8 @@ def system_named(
     for resolved in loaded.systems:
         if resolved.name == system:
             return resolved
-    from chaos.loading import loader
-    from chaos.spec.experiment import SystemRef
+    from chaos._loading import loader
+    from chaos._spec.experiment import SystemRef
 
     loading = loader() if loading is None else loading
     return loading.system(SystemRef(ref=system), loaded.base_dir)
@@ -188,7 +188,7 @@ def run(
     Returns:
         The `Outcome`: verdict, expected verdict, the run result and its evidence.
     """
-    from chaos.loading import loader
+    from chaos._loading import loader
 
     loading = loader()
     loaded = load_with(loading, source, name=name)
@@ -205,7 +205,7 @@ def run_loaded(
 ) -> Outcome:
     """`run` for an experiment already loaded; `loading` is the loader that loaded it (a
     system the experiment does not name is resolved by it, from what it has read)."""
-    from chaos.engine.runner import run_one
+    from chaos._engine.runner import run_one
 
     resolved = system_named(loaded, system, loading)
     return run_one(loaded, resolved, seed=seed, progress=progress)
@@ -229,7 +229,7 @@ def check(outcome: Outcome, *, reproduce: str | None = None) -> None:
     """
     if outcome.as_expected:
         return
-    from chaos.report.data import summarize
+    from chaos._report.data import summarize
 
     if reproduce is None and not outcome.path.name.endswith((".yaml", ".yml")):
         reproduce = f"run it again with seed {outcome.seed}"

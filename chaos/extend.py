@@ -10,11 +10,11 @@ types register exactly this way. See CONTRIBUTING.md.
 
 from __future__ import annotations
 
-from chaos.checks.base import Assertion, NoParams
-from chaos.checks.evidence import Evidence
-from chaos.checks.registry import assertion_type
-from chaos.checks.verdict import AssertionResult, Finding, RequestStory, Status
-from chaos.faults.base import (
+from chaos._checks.base import Assertion, NoParams
+from chaos._checks.evidence import Evidence
+from chaos._checks.registry import assertion_type
+from chaos._checks.verdict import AssertionResult, Finding, RequestStory, Status
+from chaos._faults.base import (
     AwsCall,
     AwsCallFault,
     CallEffect,
@@ -27,10 +27,10 @@ from chaos.faults.base import (
     InvocationFault,
     hit,
 )
-from chaos.faults.registry import fault_type
-from chaos.spec.base import SpecModel
-from chaos.spec.faults import FaultParams, ProbabilityParams, Ramp, TargetKind
-from chaos.spec.types import (
+from chaos._faults.registry import fault_type
+from chaos._spec.base import SpecModel
+from chaos._spec.faults import FaultParams, ProbabilityParams, Ramp, TargetKind
+from chaos._spec.types import (
     Duration,
     Fraction,
     Integer,
@@ -39,7 +39,7 @@ from chaos.spec.types import (
     Rate,
     Size,
 )
-from chaos.systems import register_system
+from chaos._systems import register_system
 
 __all__ = [
     "Assertion",

@@ -10,20 +10,20 @@ from typing import Any
 import simpy
 import yaml
 
-from chaos.aws.lambda_runtime import Handler, LambdaService
-from chaos.checks.evidence import Evidence
-from chaos.checks.judge import judge
-from chaos.checks.verdict import RunVerdict
-from chaos.engine.world import build_schedule, run
-from chaos.faults.schedule import FaultSchedule
-from chaos.ledger import Ledger
-from chaos.loading import experiment_model, loader
-from chaos.result import RunResult
-from chaos.sim import Streams
-from chaos.spec.catalog import ResolvedSystem
-from chaos.spec.experiment import Experiment, SystemRef
-from chaos.spec.system import AccountDef, FunctionDef, SystemDefinition
-from chaos.spec.types import YAML_CONTEXT
+from chaos._aws.lambda_runtime import Handler, LambdaService
+from chaos._checks.evidence import Evidence
+from chaos._checks.judge import judge
+from chaos._checks.verdict import RunVerdict
+from chaos._engine.world import build_schedule, run
+from chaos._faults.schedule import FaultSchedule
+from chaos._ledger import Ledger
+from chaos._loading import experiment_model, loader
+from chaos._result import RunResult
+from chaos._sim import Streams
+from chaos._spec.catalog import ResolvedSystem
+from chaos._spec.experiment import Experiment, SystemRef
+from chaos._spec.system import AccountDef, FunctionDef, SystemDefinition
+from chaos._spec.types import YAML_CONTEXT
 
 HERE = Path(__file__).parent
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from chaos._errors import SpecError
 from chaos.api import UnexpectedVerdict, check, counts, load, run
-from chaos.errors import SpecError
 
 YAML = """
     experiment: from-python

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from chaos._engine.runner import Outcome
+from chaos._ledger import DeadLettered, InvocationEnded, Received
 from chaos.api import counts, run
-from chaos.engine.runner import Outcome
-from chaos.ledger import DeadLettered, InvocationEnded, Received
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE = EXAMPLES / "payments"

@@ -55,7 +55,7 @@ def layer_table(markdown: str) -> list[Row]:
 
 
 def _table_name(path: str) -> str:
-    """`chaos/_spec/` -> `spec`; `chaos/faults/base.py` -> `faults.base`; the package's own
+    """`chaos/_spec/` -> `spec`; `chaos/_faults/base.py` -> `faults.base`; the package's own
     `__init__.py` -> `chaos`."""
     parts = path.removesuffix("/").removesuffix(".py").split("/")
     if parts[-1] == "__init__" and len(parts) == 2:
@@ -121,7 +121,7 @@ def _targets(node: ast.Import | ast.ImportFrom, known: dict[str, Path]) -> list[
         return []  # relative imports: the package does not use them
     else:
         base = plain(node.module)
-        # `from chaos.spec import schema` imports the module chaos.spec.schema.
+        # `from chaos._spec import schema` imports the module chaos._spec.schema.
         names = [
             f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
             for alias in node.names
@@ -162,7 +162,7 @@ def rows() -> list[Row]:
 def test_the_table_is_read(rows: list[Row]) -> None:
     names = {p for row in rows for p in row.paths}
     assert {"errors", "spec", "sim", "aws", "engine", "checks", "cli", "chaos"} <= names
-    spec = row_of("chaos.spec.loader", rows)
+    spec = row_of("chaos._spec.loader", rows)
     assert spec is not None
     assert spec.allowed == ("errors", "registry")
 
@@ -221,9 +221,9 @@ def test_a_reversed_arrow_fails(tmp_path: Path) -> None:
 
 def test_the_real_graph_with_a_reversed_arrow_fails(rows: list[Row]) -> None:
     """The spec importing the engine, added to the real graph, is one violation."""
-    graph = [*arrows(ROOT / "chaos"), Arrow("chaos.spec.loader", "chaos.engine.world", "x:1")]
+    graph = [*arrows(ROOT / "chaos"), Arrow("chaos._spec.loader", "chaos._engine.world", "x:1")]
     assert _violations_of(graph, rows) == [
-        "x:1: chaos.spec.loader imports chaos.engine.world, which its row (spec) may not import"
+        "x:1: chaos._spec.loader imports chaos._engine.world, which its row (spec) may not import"
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chaos.ledger import (
+from chaos._ledger import (
     KIND,
     RECORD_TYPES,
     DeadLettered,

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from chaos._errors import SetupError, SpecError
+from chaos._faults.base import InvocationEffect, InvocationFault
+from chaos._faults.registry import fault_type, fault_types
+from chaos._registry import Registry
+from chaos._spec.faults import FaultParams, ProbabilityParams, TargetKind
 from chaos.api import counts, load, run
-from chaos.errors import SetupError, SpecError
-from chaos.faults.base import InvocationEffect, InvocationFault
-from chaos.faults.registry import fault_type, fault_types
-from chaos.registry import Registry
-from chaos.spec.faults import FaultParams, ProbabilityParams, TargetKind
 
 LATE = """
     experiment: late

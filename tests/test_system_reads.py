@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 import systems_under_test
-from chaos import systems
+from chaos import _systems as systems
+from chaos._cli import main
 from chaos.api import run
-from chaos.cli import main
 
 pytest_plugins = ["pytester"]
 
@@ -89,7 +89,7 @@ class InlineWorkers:
 def test_workers_read_no_system_file(
     experiments: Path, reads: Counter[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chaos import execution
+    from chaos import _execution as execution
 
     monkeypatch.setattr(execution, "ProcessPoolExecutor", InlineWorkers)
     assert main(["run", str(experiments), "--jobs", "2", "--report", "none"]) == 0

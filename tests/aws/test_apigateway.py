@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import simpy
 
-from chaos.aws.apigateway import ApiResponse, RestApi
-from chaos.aws.lambda_runtime import LambdaService
-from chaos.aws.sqs import Queue
-from chaos.ledger import InvocationEnded, Invoked, Ledger
-from chaos.sim import virtual_sleep
-from chaos.spec.system import ApiDef
+from chaos._aws.apigateway import ApiResponse, RestApi
+from chaos._aws.lambda_runtime import LambdaService
+from chaos._aws.sqs import Queue
+from chaos._ledger import InvocationEnded, Invoked, Ledger
+from chaos._sim import virtual_sleep
+from chaos._spec.system import ApiDef
 from tests.support import add, faults, lambda_service, no_faults
 
 INSTANT = {"base": 0.0, "jitter": 0.0}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaos.aws.dynamodb import TableCapacity, item_size, write_units
-from chaos.spec.system import TableDef
+from chaos._aws.dynamodb import TableCapacity, item_size, write_units
+from chaos._spec.system import TableDef
 from tests.support import faults, no_faults
 
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import simpy
 
-from chaos.aws.esm import INVALID_REPORT, EventSourceMapping
-from chaos.aws.lambda_runtime import LambdaService
-from chaos.aws.sqs import Queue
-from chaos.ledger import (
+from chaos._aws.esm import INVALID_REPORT, EventSourceMapping
+from chaos._aws.lambda_runtime import LambdaService
+from chaos._aws.sqs import Queue
+from chaos._ledger import (
     BatchFailed,
     DeadLettered,
     Deleted,
@@ -25,8 +25,8 @@ from chaos.ledger import (
     Received,
     Throttled,
 )
-from chaos.sim import virtual_sleep
-from chaos.spec.system import ConsumerDef
+from chaos._sim import virtual_sleep
+from chaos._spec.system import ConsumerDef
 from tests.support import add, lambda_service, no_faults
 
 Handler = Callable[[Any, Any], Any]

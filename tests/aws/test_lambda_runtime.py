@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 import simpy
 
-from chaos.aws.lambda_runtime import (
+from chaos._aws.lambda_runtime import (
     THROTTLED_ACCOUNT,
     THROTTLED_RESERVED,
     THROTTLED_SCALING,
     LambdaService,
 )
-from chaos.ledger import InvocationEnded, Invoked, Ledger, Throttled
-from chaos.sim import VirtualClock, virtual_sleep
-from chaos.systems import HandlerModule
+from chaos._ledger import InvocationEnded, Invoked, Ledger, Throttled
+from chaos._sim import VirtualClock, virtual_sleep
+from chaos._systems import HandlerModule
 from tests.support import add, custom_system, faults, invoke, lambda_service
 
 

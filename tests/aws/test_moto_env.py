@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from chaos.aws.moto_env import REGION, MotoAccount
+from chaos._aws.moto_env import REGION, MotoAccount
 from tests.support import reference
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import simpy
 
-from chaos.aws.sqs import Queue
-from chaos.ledger import DeadLettered, Deleted, DeleteMissed, Expired, Ledger, Received
+from chaos._aws.sqs import Queue
+from chaos._ledger import DeadLettered, Deleted, DeleteMissed, Expired, Ledger, Received
 
 DAY = 86_400.0
 

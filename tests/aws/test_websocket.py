@@ -5,8 +5,8 @@ in tests/engine/test_router.py.)"""
 
 from __future__ import annotations
 
-from chaos.aws.websocket import Connections
-from chaos.spec.system import WebSocketDef
+from chaos._aws.websocket import Connections
+from chaos._spec.system import WebSocketDef
 
 
 def test_a_connection_closes_after_the_idle_timeout() -> None:

@@ -1,6 +1,6 @@
 """Hypothesis strategies for random histories: a ledger and a final state that could have come
 from a run, plus the evidence checks judge. The expected categories are recomputed here from
-the generated facts, independently of `chaos.checks.accounting` (Jepsen's total-queue sets:
+the generated facts, independently of `chaos._checks.accounting` (Jepsen's total-queue sets:
 ../shared/reference/delivery-checks-and-pytest.md sections 1.4 and 6.1)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 
 from hypothesis import strategies as st
 
-from chaos.checks.evidence import Evidence
-from chaos.ledger import (
+from chaos._checks.evidence import Evidence
+from chaos._ledger import (
     AwsCalled,
     DeadLettered,
     Enqueued,
@@ -21,7 +21,7 @@ from chaos.ledger import (
     Responded,
     Sent,
 )
-from chaos.result import FinalState, RunResult
+from chaos._result import FinalState, RunResult
 from tests.support import experiment, reference
 
 EFFECTS_TABLE = "orders"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chaos.checks.accounting import Terminal, account, percentile
+from chaos._checks.accounting import Terminal, account, percentile
 from tests.checks.ledgers import EFFECTS_TABLE, History, histories
 
 PROPERTY = settings(max_examples=150, deadline=None)

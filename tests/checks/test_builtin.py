@@ -8,10 +8,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chaos.checks.judge import evaluate
-from chaos.checks.verdict import AssertionResult, Status
-from chaos.ledger import AwsCalled, Notified
-from chaos.spec.experiment import AssertionEntry
+from chaos._checks.judge import evaluate
+from chaos._checks.verdict import AssertionResult, Status
+from chaos._ledger import AwsCalled, Notified
+from chaos._spec.experiment import AssertionEntry
 from tests.checks.ledgers import History, Story, histories
 from tests.support import experiment
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 import pickle
 
-from chaos.aws.esm import INVALID_REPORT
-from chaos.checks.accounting import account
-from chaos.checks.causes import Cause, cause
-from chaos.checks.history import story
-from chaos.ledger import AwsCalled, BatchFailed, InvocationEnded, Invoked
+from chaos._aws.esm import INVALID_REPORT
+from chaos._checks.accounting import account
+from chaos._checks.causes import Cause, cause
+from chaos._checks.history import story
+from chaos._ledger import AwsCalled, BatchFailed, InvocationEnded, Invoked
 from tests.checks.ledgers import EFFECTS_TABLE, History, Story
 
 PTEE = "ProvisionedThroughputExceededException"

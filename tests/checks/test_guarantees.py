@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from chaos.checks.evidence import Evidence
-from chaos.checks.verdict import AssertionResult, RunVerdict, Status
-from chaos.ledger import Expired, Throttled
+from chaos._checks.evidence import Evidence
+from chaos._checks.verdict import AssertionResult, RunVerdict, Status
+from chaos._ledger import Expired, Throttled
 from tests.support import installed_sdk_attempts, judged, reference, run_yaml
 
 

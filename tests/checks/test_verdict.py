@@ -11,9 +11,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chaos.checks.verdict import AssertionResult, Status, Verdict, decide
-from chaos.engine.runner import run_one
-from chaos.spec.loader import LoadedExperiment
+from chaos._checks.verdict import AssertionResult, Status, Verdict, decide
+from chaos._engine.runner import run_one
+from chaos._spec.loader import LoadedExperiment
 from tests.support import experiment, judged, reference, run_yaml
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from chaos.engine.runner import Outcome, run_one
-from chaos.ledger import AwsCalled, DeadLettered, Invoked, Received, Responded, Sent
-from chaos.report.journal import journal
-from chaos.spec.loader import LoadedExperiment
+from chaos._engine.runner import Outcome, run_one
+from chaos._ledger import AwsCalled, DeadLettered, Invoked, Received, Responded, Sent
+from chaos._report.journal import journal
+from chaos._spec.loader import LoadedExperiment
 from tests.support import experiment, installed_sdk_attempts, reference
 
 PTEE = "ProvisionedThroughputExceededException"

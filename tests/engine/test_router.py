@@ -1,6 +1,6 @@
 """Handler AWS calls below botocore: faults and capacity throttles arrive as real error
 responses that the installed SDK parses and retries itself, in virtual time; WebSocket posts
-meet the connection's state. End-to-end through `chaos.engine.world.run` with small handlers
+meet the connection's state. End-to-end through `chaos._engine.world.run` with small handlers
 (tests/engine/handlers.py). Sources: ../shared/reference/aws-semantics.md sections 5, 6, 7;
 DESIGN.md "Faults below the SDK".
 """
@@ -11,9 +11,9 @@ import itertools
 
 import pytest
 
-from chaos.ledger import AwsCalled, InvocationEnded, Notified, Responded
-from chaos.result import RunResult
-from chaos.systems import ResolvedSystem
+from chaos._ledger import AwsCalled, InvocationEnded, Notified, Responded
+from chaos._result import RunResult
+from chaos._systems import ResolvedSystem
 from tests.support import custom_system, installed_sdk_attempts, reference, run_yaml
 
 PTEE = "ProvisionedThroughputExceededException"

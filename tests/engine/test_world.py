@@ -16,10 +16,10 @@ from datetime import timedelta
 
 import pytest
 
-from chaos.engine.world import World
-from chaos.ledger import Responded, Sent
-from chaos.sandbox.charge import CLOCK_READ_COST
-from chaos.sim import EPOCH
+from chaos._engine.world import World
+from chaos._ledger import Responded, Sent
+from chaos._sandbox.charge import CLOCK_READ_COST
+from chaos._sim import EPOCH
 from tests.engine import probes
 from tests.support import HERE, custom_system, experiment, reference, run_yaml
 

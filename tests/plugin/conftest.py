@@ -6,8 +6,8 @@ conftest below the rootdir.
 
 from __future__ import annotations
 
-import chaos.engine.runner  # noqa: F401
-from chaos.loading import experiment_model
+import chaos._engine.runner  # noqa: F401
+from chaos._loading import experiment_model
 
 # pytester forgets the modules an in-process run imported, but not the registries those
 # modules filled: load the built-ins (and moto, via the engine) once, out here, so inner

@@ -146,7 +146,7 @@ def test_the_chaos_run_fixture_runs_experiments_from_a_test(pytester: pytest.Pyt
     pytester.makepyfile(
         test_orders='''
         from chaos.api import check, counts
-        from chaos.checks.verdict import Verdict
+        from chaos._checks.verdict import Verdict
 
         YAML = """
             experiment: from-a-test

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from chaos._engine.runner import Outcome
 from chaos.api import load, run_loaded
-from chaos.engine.runner import Outcome
 
 TINY = """\
 experiment: tiny

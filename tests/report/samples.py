@@ -7,7 +7,7 @@ handlers could not be imported (verdict error, no counts, no timeline).
 
 from __future__ import annotations
 
-from chaos.report.data import BUCKETS, FaultSpan, RunSummary, Timeline
+from chaos._report.data import BUCKETS, FaultSpan, RunSummary, Timeline
 
 FINDING = (
     """\

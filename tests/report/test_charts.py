@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chaos.report import charts
+from chaos._report import charts
 
 
 def test_resample_merges_whole_buckets_by_mean_or_max() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from chaos.engine.runner import Outcome
-from chaos.ledger import Responded
-from chaos.report.data import BUCKETS, FaultSpan, RunSummary, summarize
-from chaos.spec.experiment import SystemRef
+from chaos._engine.runner import Outcome
+from chaos._ledger import Responded
+from chaos._report.data import BUCKETS, FaultSpan, RunSummary, summarize
+from chaos._spec.experiment import SystemRef
 
 
 def test_summary_keeps_counts_rates_and_the_verdict(tiny_outcomes: dict[str, Outcome]) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chaos.report.files import FILE_NAMES, write_reports
-from chaos.report.kinds import parse_kinds
+from chaos._report.files import FILE_NAMES, write_reports
+from chaos._report.kinds import parse_kinds
 from tests.report.samples import summaries
 
 

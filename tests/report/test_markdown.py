@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chaos.report.markdown import append_step_summary, markdown
+from chaos._report.markdown import append_step_summary, markdown
 from tests.report.samples import summaries
 
 

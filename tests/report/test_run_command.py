@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chaos.cli import main
+from chaos._cli import main
 
 CALM = """\
 experiment: calm
@@ -118,12 +118,12 @@ def test_a_run_that_could_not_start_exits_2(
 def test_a_bug_exits_3(
     calm: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import chaos.engine.runner
+    import chaos._engine.runner
 
     def crash(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(chaos.engine.runner, "run_one", crash)
+    monkeypatch.setattr(chaos._engine.runner, "run_one", crash)
     assert main(["run", str(calm)]) == 3
     assert "internal error" in capsys.readouterr().err
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chaos.report.scoreboard import expectation_line, sentence, standings
+from chaos._report.scoreboard import expectation_line, sentence, standings
 from tests.report.samples import summaries
 
 

@@ -15,7 +15,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from chaos.report.terminal import print_report, render_text
+from chaos._report.terminal import print_report, render_text
 from tests.report.samples import summaries
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from chaos.engine.runner import Outcome, run_one
-from chaos.ledger import InitFailed, Invoked, NetworkRefused
-from chaos.sandbox.contain import WALL_BUDGET_VARIABLE
-from chaos.spec.loader import LoadedExperiment
+from chaos._engine.runner import Outcome, run_one
+from chaos._ledger import InitFailed, Invoked, NetworkRefused
+from chaos._sandbox.contain import WALL_BUDGET_VARIABLE
+from chaos._spec.loader import LoadedExperiment
 from tests.support import custom_system, experiment
 
 
@@ -269,7 +269,7 @@ def test_validate_reports_a_module_that_loops_at_import(tmp_path: Path) -> None:
 
 
 def test_journal_names_the_handler_failure(tmp_path: Path) -> None:
-    from chaos.report.journal import write_journal
+    from chaos._report.journal import write_journal
 
     outcome = run_handler("recursion", seconds=1)
     document = json.loads(write_journal(outcome, tmp_path).read_text())

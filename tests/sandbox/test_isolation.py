@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import simpy
 
-from chaos.aws.lambda_runtime import LambdaService, lambda_variables
-from chaos.ledger import Ledger, Responded
-from chaos.sandbox import Containment
-from chaos.sim import VirtualClock
-from chaos.spec.system import AccountDef
-from chaos.systems import HandlerModule
+from chaos._aws.lambda_runtime import LambdaService, lambda_variables
+from chaos._ledger import Ledger, Responded
+from chaos._sandbox import Containment
+from chaos._sim import VirtualClock
+from chaos._spec.system import AccountDef
+from chaos._systems import HandlerModule
 from tests.support import custom_system, function, invoke, no_faults
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 import chaos
+from chaos._engine.runner import Outcome
+from chaos._ledger import AwsCalled, DeadLettered, InvocationEnded, Invoked, Received
 from chaos.api import counts
-from chaos.engine.runner import Outcome
-from chaos.ledger import AwsCalled, DeadLettered, InvocationEnded, Invoked, Received
 
 pytestmark = pytest.mark.slow
 

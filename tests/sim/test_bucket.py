@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chaos.sim.bucket import TokenBucket
+from chaos._sim.bucket import TokenBucket
 
 
 def test_starts_full_and_refuses_without_taking_when_short() -> None:

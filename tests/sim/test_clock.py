@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import simpy
 
-from chaos.sim import EPOCH, FiberPool, VirtualClock, drive, wall_clock
+from chaos._sim import EPOCH, FiberPool, VirtualClock, drive, wall_clock
 
 
 def test_time_and_datetime_read_epoch_plus_simulated_time() -> None:

@@ -1,4 +1,4 @@
-"""Third-party code under the virtual clock (chaos/sim/compat.py): a module executed while the
+"""Third-party code under the virtual clock (chaos/_sim/compat.py): a module executed while the
 clock runs names freezegun's fake classes, and libraries must treat them as the real ones.
 
 The end-to-end patterns (pydantic, attrs, Powertools in real handlers) are in
@@ -21,7 +21,7 @@ import pytest
 import simpy
 import yaml
 
-from chaos.sim import EPOCH, VirtualClock
+from chaos._sim import EPOCH, VirtualClock
 
 T = 90.0
 """Virtual seconds at which the module runs."""
@@ -167,7 +167,7 @@ def test_pydantic_first_used_under_the_clock_still_knows_the_real_datetime_after
     # under the clock that table is keyed by the fake classes.
     script = """
         import sys, simpy
-        from chaos.sim import VirtualClock
+        from chaos._sim import VirtualClock
         assert "pydantic._internal._generate_schema" not in sys.modules
         with VirtualClock(simpy.Environment()):
             from datetime import datetime

@@ -11,7 +11,7 @@ import pytest
 import simpy
 from greenlet import greenlet
 
-from chaos.sim import FiberPool, Killed, current_fiber, drive, virtual_sleep
+from chaos._sim import FiberPool, Killed, current_fiber, drive, virtual_sleep
 
 
 def _drive(env: simpy.Environment, fn: Any, *, deadline: float) -> simpy.Process:

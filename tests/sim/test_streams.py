@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from chaos.sim import Streams, derive_seed, seeded_global_random
+from chaos._sim import Streams, derive_seed, seeded_global_random
 
 
 def test_a_stream_depends_only_on_seed_and_name() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import simpy
 
-from chaos.sim.waits import wait, within
+from chaos._sim.waits import wait, within
 
 
 def body(env: simpy.Environment, log: list[tuple[float, str]], steps: list[float]) -> Any:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chaos.cli import main
+from chaos._cli import main
 
 VALID = Path(__file__).parent / "valid"
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from chaos.errors import SpecError
-from chaos.loading import loader
-from chaos.spec.loader import Loader
+from chaos._errors import SpecError
+from chaos._loading import loader
+from chaos._spec.loader import Loader
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED: dict[str, Any] = yaml.safe_load((CORPUS / "expected.yaml").read_text())

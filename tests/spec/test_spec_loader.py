@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from chaos.errors import SpecError
-from chaos.loading import loader
-from chaos.spec.experiment import Experiment, Steady
-from chaos.spec.system import SystemDefinition
+from chaos._errors import SpecError
+from chaos._loading import loader
+from chaos._spec.experiment import Experiment, Steady
+from chaos._spec.system import SystemDefinition
 
 HERE = Path(__file__).parent
 HEAD = "experiment: x\nduration: 10m\nworkload:\n  steady: {rate: 10/s}\n"

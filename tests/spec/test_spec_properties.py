@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chaos.errors import SpecError
-from chaos.loading import loader
-from chaos.spec.experiment import Experiment
+from chaos._errors import SpecError
+from chaos._loading import loader
+from chaos._spec.experiment import Experiment
 
 SHOWN = "prop.chaos.yaml"
 LOADER = loader()

@@ -11,10 +11,10 @@ import jsonschema
 import pytest
 import yaml
 
-from chaos.cli import main
-from chaos.loading import experiment_schema, loader
-from chaos.spec.scaffold import experiment_template
-from chaos.spec.schema import DRAFT, system_schema
+from chaos._cli import main
+from chaos._loading import experiment_schema, loader
+from chaos._spec.scaffold import experiment_template
+from chaos._spec.schema import DRAFT, system_schema
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chaos.loading import experiment_schema
+from chaos._loading import experiment_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 

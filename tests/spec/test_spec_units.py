@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chaos.spec import units
-from chaos.spec.units import UnitError
+from chaos._spec import units
+from chaos._spec.units import UnitError
 
 
 @pytest.mark.parametrize(

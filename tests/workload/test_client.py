@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chaos.workload.client import request_body
+from chaos._workload.client import request_body
 
 
 @pytest.mark.parametrize("size", [0, 100, 256, 1024, 4096])

@@ -1,0 +1,295 @@
+"""Routing of handler AWS calls: latency, injected errors, capacity, WebSocket state.
+
+The world's `CallRouter` (see `chaos._aws.interceptor`). Every call a handler makes is
+recorded as an `AwsCalled`; DynamoDB calls pay the table's latency, meet the active faults
+and the capacity model; PostToConnection meets the WebSocket connection's state.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+import simpy
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+
+from chaos._aws.dynamodb import THROTTLES, WRITE_OPERATIONS, TableCapacity, write_units
+from chaos._aws.interceptor import error_response
+from chaos._aws.lambda_runtime import Invocation
+from chaos._aws.websocket import Connections
+from chaos._faults.base import AwsCall, AwsCallFault, CallEffect
+from chaos._faults.schedule import FaultSchedule
+from chaos._ledger import AwsCalled, Ledger, Notified
+from chaos._sim.fibers import virtual_sleep
+from chaos._spec.system import SystemDefinition
+
+_GONE = (410, "GoneException", "The connection with the provided id no longer exists")
+
+
+class Router:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        ledger: Ledger,
+        system: SystemDefinition,
+        faults: FaultSchedule,
+        connections: Connections | None,
+        draw: random.Random,
+        *,
+        progress: Callable[[], None] | None = None,
+    ) -> None:
+        self.env = env
+        self.progress = progress or _nothing
+        """Told of every call: a handler making calls is not spinning (the watchdog's)."""
+        self.ledger = ledger
+        self.system = system
+        self.faults = faults
+        self.connections = connections
+        self.draw = draw
+        self.capacity = {
+            name: TableCapacity(name, table, faults) for name, table in system.tables.items()
+        }
+        self.calls = 0
+        self._pending: dict[int, tuple[str, str]] = {}
+
+    # -- CallRouter ----------------------------------------------------------------------
+
+    def before_send(
+        self, service: str, operation: str, request: AWSPreparedRequest, context: Any
+    ) -> AWSResponse | None:
+        self.calls += 1
+        self.progress()
+        invocation: Invocation = context
+        if service == "dynamodb":
+            return self._dynamodb(operation, request, invocation)
+        if service == "apigatewaymanagementapi" and operation == "PostToConnection":
+            return self._post_to_connection(request, invocation)
+        return self._other(service, operation, request, invocation)
+
+    def after_send(
+        self,
+        service: str,
+        operation: str,
+        request: AWSPreparedRequest,
+        response: AWSResponse | None,
+        context: Any,
+    ) -> None:
+        invocation: Invocation = context
+        target, request_id = self._pending.pop(id(invocation), ("", ""))
+        outcome = _outcome(response)
+        self._record(invocation, request_id, service, operation, target, outcome, False)
+        if service == "apigatewaymanagementapi" and operation == "PostToConnection":
+            self.ledger.append(
+                Notified(
+                    self.env.now, request_id, target, "delivered" if outcome == "ok" else outcome
+                )
+            )
+
+    # -- services ------------------------------------------------------------------------
+
+    def _dynamodb(
+        self, operation: str, request: AWSPreparedRequest, invocation: Invocation
+    ) -> AWSResponse | None:
+        body = _json(request)
+        table = _table_of(body)
+        request_id = self._request_id(body, invocation)
+        definition = self.system.tables.get(table)
+        latency = 0.0
+        if definition is not None:
+            latency = definition.latency.base + self.draw.random() * definition.latency.jitter
+        effect = self._fault_effect("dynamodb", operation, table)
+        virtual_sleep(latency + (effect.delay if effect else 0.0))
+        if effect is None or effect.error_status is None:
+            capacity = self.capacity.get(table)
+            if (
+                capacity is not None
+                and operation in WRITE_OPERATIONS
+                and not capacity.admit_write(self.env.now, write_units(operation, body))
+            ):
+                effect = THROTTLES[capacity.throttle_code]
+        if effect is not None and effect.error_status is not None:
+            self._record(
+                invocation, request_id, "dynamodb", operation, table, effect.error_code, True
+            )
+            return _json_error(
+                request, effect.error_status, effect.error_code, effect.error_message
+            )
+        self._pending[id(invocation)] = (table, request_id)
+        return None
+
+    def _post_to_connection(
+        self, request: AWSPreparedRequest, invocation: Invocation
+    ) -> AWSResponse | None:
+        connection_id = unquote(request.url.rsplit("/", 1)[-1])
+        connections = self.connections
+        request_id = connections.request_of(connection_id) if connections else ""
+        if connections is not None:
+            latency = connections.definition.latency
+            virtual_sleep(latency.base + self.draw.random() * latency.jitter)
+        effect = self._fault_effect("apigatewaymanagementapi", "PostToConnection", connection_id)
+        if effect is not None and effect.error_status is None:
+            virtual_sleep(effect.delay)
+        status, code, message = (
+            (effect.error_status, effect.error_code, effect.error_message)
+            if effect is not None and effect.error_status is not None
+            else (0, "", "")
+        )
+        if (
+            not status
+            and connections is not None
+            and not connections.is_open(connection_id, self.env.now)
+        ):
+            status, code, message = _GONE
+        if status:
+            self._record(
+                invocation,
+                request_id,
+                "apigatewaymanagementapi",
+                "PostToConnection",
+                connection_id,
+                code,
+                True,
+            )
+            self.ledger.append(
+                Notified(self.env.now, request_id, connection_id, "gone" if status == 410 else code)
+            )
+            return _json_error(request, status, code, message)
+        self._pending[id(invocation)] = (connection_id, request_id)
+        return None
+
+    def _other(
+        self, service: str, operation: str, request: AWSPreparedRequest, invocation: Invocation
+    ) -> AWSResponse | None:
+        effect = self._fault_effect(service, operation, None)
+        if effect is not None:
+            virtual_sleep(effect.delay)
+            if effect.error_status is not None:
+                self._record(
+                    invocation, _only(invocation), service, operation, "", effect.error_code, True
+                )
+                return _json_error(
+                    request, effect.error_status, effect.error_code, effect.error_message
+                )
+        self._pending[id(invocation)] = ("", _only(invocation))
+        return None
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _fault_effect(self, service: str, operation: str, target: str | None) -> CallEffect | None:
+        """Active AWS-call faults for this service combined: delays add, first error wins."""
+        if not self.faults.of_kind(AwsCallFault):
+            return None
+        now = self.env.now
+        call = AwsCall(service, operation, target)
+        delay, error = 0.0, None
+        for scheduled, fault in self.faults.active(AwsCallFault, now, target):
+            if fault.service != service:
+                continue
+            effect = fault.on_call(scheduled.params, scheduled.intensity(now), scheduled.draw, call)
+            if effect is None:
+                continue
+            delay += effect.delay
+            if error is None and effect.error_status is not None:
+                error = effect
+        if error is None and delay == 0.0:
+            return None
+        if error is None:
+            return CallEffect(delay=delay)
+        return CallEffect(
+            delay=delay,
+            error_status=error.error_status,
+            error_code=error.error_code,
+            error_message=error.error_message,
+        )
+
+    def _request_id(self, body: dict[str, Any], invocation: Invocation) -> str:
+        effects = self.system.effects
+        if body.get("TableName") == effects.table:
+            item = body.get("Item") or body.get("Key") or {}
+            value = item.get(effects.request_id_attribute)
+            if isinstance(value, dict) and len(value) == 1:
+                return str(next(iter(value.values())))
+        return _only(invocation)
+
+    def _record(
+        self,
+        invocation: Invocation,
+        request_id: str,
+        service: str,
+        operation: str,
+        target: str,
+        outcome: str,
+        injected: bool,
+    ) -> None:
+        self.ledger.append(
+            AwsCalled(
+                self.env.now,
+                invocation.invocation_id,
+                request_id,
+                service,
+                operation,
+                target,
+                outcome,
+                injected,
+            )
+        )
+
+
+def _nothing() -> None:
+    pass
+
+
+def _only(invocation: Invocation) -> str:
+    return invocation.request_ids[0] if len(invocation.request_ids) == 1 else ""
+
+
+def _json(request: AWSPreparedRequest) -> dict[str, Any]:
+    raw = request.body
+    if not raw:
+        return {}
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def _table_of(body: dict[str, Any]) -> str:
+    # Interned: every call's ledger record keeps the name; one shared string, not a copy each.
+    table = body.get("TableName")
+    if isinstance(table, str):
+        return sys.intern(table)
+    tables = body.get("RequestItems")  # the batch operations
+    if isinstance(tables, dict) and tables:
+        return sys.intern(str(next(iter(tables))))
+    return ""
+
+
+def _json_error(request: AWSPreparedRequest, status: int, code: str, message: str) -> AWSResponse:
+    # Both JSON protocols read the code: awsJson from `__type`, restJson from the header.
+    headers = {
+        "x-amzn-RequestId": "chaos-arena-injected",
+        "x-amzn-ErrorType": code,
+        "Content-Type": "application/x-amz-json-1.0",
+    }
+    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message})
+    return error_response(request, status, headers, body.encode())
+
+
+def _outcome(response: AWSResponse | None) -> str:
+    if response is None:
+        return "no_response"
+    if response.status_code < 300:
+        return "ok"
+    code = response.headers.get("x-amzn-ErrorType", "")
+    if not code:
+        try:
+            code = json.loads(response.content or b"{}").get("__type", "")
+        except ValueError:
+            code = ""
+    code = str(code).rsplit("#", 1)[-1].split(":", 1)[0]
+    return code or f"http_{response.status_code}"

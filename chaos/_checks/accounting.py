@@ -1,0 +1,231 @@
+"""Delivery accounting per request id, after Jepsen's total-queue checker.
+
+From the ledger and the final state read back from moto, each request gets its facts, and
+each acknowledged request exactly one terminal category: completed (its effect is in the
+table), dead-lettered, pending (still queued at the end) or lost. Duplicated (effect applied
+more than once), recovered (the client saw an error but the effect committed: the sync 504
+phantom success), expired (SQS retention dropped it before it completed) and unexpected (an
+effect nobody asked for) are counted alongside. Pure functions; see ../shared/DESIGN.md section 7.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from chaos._ledger import (
+    AwsCalled,
+    DeadLettered,
+    Expired,
+    InvocationEnded,
+    InvocationOutcome,
+    Invoked,
+    Notified,
+    Received,
+    Record,
+    Responded,
+    Sent,
+    Stage,
+)
+from chaos._result import FinalState
+
+
+class Terminal(StrEnum):
+    """Where an acknowledged request ended; exactly one per acknowledged request."""
+
+    COMPLETED = "completed"
+    DEAD_LETTERED = "dead_lettered"
+    PENDING = "pending"
+    LOST = "lost"
+
+
+@dataclass
+class RequestFacts:
+    """Everything the ledger and final state say about one request."""
+
+    request_id: str
+    poison: bool
+    first_sent: float
+    attempts: int = 0
+    statuses: list[int] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
+    acknowledged_at: float | None = None
+    effects: int = 0
+    first_effect_at: float | None = None
+    receives: int = 0
+    dead_lettered_at: float | None = None
+    in_dead_letter: bool = False
+    queued: bool = False
+    expired_at: float | None = None
+    notifications: list[str] = field(default_factory=list)
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @property
+    def completed(self) -> bool:
+        return self.effects > 0
+
+    @property
+    def terminal(self) -> Terminal | None:
+        """The category of an acknowledged request; None when it was never acknowledged."""
+        if not self.acknowledged:
+            return None
+        if self.completed:
+            return Terminal.COMPLETED
+        if self.in_dead_letter:
+            return Terminal.DEAD_LETTERED
+        if self.queued:
+            return Terminal.PENDING
+        return Terminal.LOST
+
+    @property
+    def silently_expired(self) -> bool:
+        """SQS retention dropped its message before its effect was written: a silent loss.
+        (A message can also expire after its effect committed, when the consumer never
+        deleted it; that request completed and is not counted.)"""
+        return self.expired_at is not None and not self.completed
+
+    @property
+    def recovered(self) -> bool:
+        """Never acknowledged, yet its effect committed (the client must think it failed)."""
+        return not self.acknowledged and self.completed
+
+    @property
+    def completion_latency(self) -> float | None:
+        if self.first_effect_at is None or not self.completed:
+            return None
+        return self.first_effect_at - self.first_sent
+
+    @property
+    def acceptance_latency(self) -> float | None:
+        return None if self.acknowledged_at is None else self.acknowledged_at - self.first_sent
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """Facts per request, plus what no request explains."""
+
+    requests: Mapping[str, RequestFacts]
+    unexpected: int
+    """Effects in the table whose request id nobody sent, plus items without one."""
+
+    def counts(self) -> dict[str, int]:
+        """The journal's `counts` (DESIGN.md section 6), plus attempts, recovered, poison."""
+        facts = self.requests.values()
+        terminal = [f.terminal for f in facts]
+        return {
+            "sent": len(self.requests),
+            "attempts": sum(f.attempts for f in facts),
+            "accepted": sum(f.acknowledged for f in facts),
+            "rejected": sum(not f.acknowledged for f in facts),
+            "completed": terminal.count(Terminal.COMPLETED),
+            "lost": terminal.count(Terminal.LOST),
+            "dead_lettered": terminal.count(Terminal.DEAD_LETTERED),
+            "pending": terminal.count(Terminal.PENDING),
+            "duplicated": sum(f.effects > 1 for f in facts),
+            "expired": sum(f.silently_expired for f in facts),
+            "recovered": sum(f.recovered for f in facts),
+            "unexpected": self.unexpected,
+            "poison": sum(f.poison for f in facts),
+        }
+
+    def with_terminal(self, category: Terminal) -> list[RequestFacts]:
+        return [f for f in self.requests.values() if f.terminal is category]
+
+
+def account(records: Iterable[Record], final: FinalState, *, effects_table: str) -> Accounting:
+    """Build the accounting from a ledger and the final state."""
+    requests: dict[str, RequestFacts] = {}
+    invocation_requests: dict[str, tuple[str, ...]] = {}
+    for record in records:
+        kind = type(record)
+        if kind is Sent:
+            _sent(requests, record)  # type: ignore[arg-type]
+        elif kind is Responded:
+            _responded(requests[record.request_id], record)  # type: ignore[union-attr,arg-type]
+        elif kind is AwsCalled:
+            _effect_write(requests, record, effects_table)  # type: ignore[arg-type]
+        elif kind is Invoked:
+            invocation_requests[record.invocation_id] = record.request_ids  # type: ignore[union-attr]
+        elif kind is InvocationEnded:
+            _invocation_ended(requests, record, invocation_requests)  # type: ignore[arg-type]
+        elif kind is Received:
+            _facts(requests, record.request_id).receives += 1  # type: ignore[union-attr]
+        elif kind is DeadLettered:
+            _facts(requests, record.request_id).dead_lettered_at = record.t  # type: ignore[union-attr]
+        elif kind is Expired:
+            _facts(requests, record.request_id).expired_at = record.t  # type: ignore[union-attr]
+        elif kind is Notified:
+            _facts(requests, record.request_id).notifications.append(record.outcome)  # type: ignore[union-attr]
+    unexpected = final.anonymous_effects
+    for request_id, count in final.effects.items():
+        facts = requests.get(request_id)
+        if facts is None:
+            unexpected += count
+        else:
+            facts.effects = count
+    for request_id in final.dead_letter:
+        if request_id in requests:
+            requests[request_id].in_dead_letter = True
+    for request_id in final.queued:
+        if request_id in requests:
+            requests[request_id].queued = True
+    return Accounting(requests, unexpected)
+
+
+_NOBODY = RequestFacts("", False, 0.0)
+
+
+def _facts(requests: dict[str, RequestFacts], request_id: str) -> RequestFacts:
+    return requests.get(request_id, _NOBODY)
+
+
+def _sent(requests: dict[str, RequestFacts], record: Sent) -> None:
+    facts = requests.get(record.request_id)
+    if facts is None:
+        facts = requests[record.request_id] = RequestFacts(
+            record.request_id, record.poison, record.t
+        )
+    facts.attempts += 1
+
+
+def _responded(facts: RequestFacts, record: Responded) -> None:
+    facts.statuses.append(record.status)
+    facts.stages.append(record.stage)
+    if 200 <= record.status < 300 and facts.acknowledged_at is None:
+        facts.acknowledged_at = record.t
+
+
+def _effect_write(requests: dict[str, RequestFacts], record: AwsCalled, effects_table: str) -> None:
+    if record.outcome != "ok" or record.target != effects_table:
+        return
+    facts = requests.get(record.request_id)
+    if facts is not None and facts.first_effect_at is None:
+        facts.first_effect_at = record.t
+
+
+def _invocation_ended(
+    requests: dict[str, RequestFacts],
+    record: InvocationEnded,
+    invocation_requests: Mapping[str, tuple[str, ...]],
+) -> None:
+    # Fallback completion time for handlers whose writes do not carry the request id.
+    if record.outcome is not InvocationOutcome.OK or record.reported_failures:
+        return
+    for request_id in invocation_requests.get(record.invocation_id, ()):
+        facts = requests.get(request_id)
+        if facts is not None and facts.first_effect_at is None:
+            facts.first_effect_at = record.t
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of `values` (None when empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(fraction * len(ordered))))
+    return ordered[rank - 1]

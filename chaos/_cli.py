@@ -1,0 +1,460 @@
+"""The command line: `chaos-arena` and `python -m chaos`.
+
+Exit codes: 0 every verdict as expected, 1 some verdict not as expected, 2 invalid
+experiment or setup, 3 internal error (a bug in chaos-arena).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chaos._errors import ChaosError, InternalError, SetupError, SpecError
+
+if TYPE_CHECKING:
+    from chaos._report.data import RunSummary
+    from chaos._report.progress import RunProgress
+    from chaos._report.session import ReportSession
+    from chaos._spec.catalog import ResolvedSystem
+    from chaos._spec.loader import LoadedExperiment, Loader
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_INVALID = 2
+EXIT_INTERNAL = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chaos-arena",
+        description="Chaos experiments for serverless AWS architectures, in virtual time.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="run experiments and print which systems survived")
+    run.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="experiment files, or directories searched for *.chaos.yaml",
+    )
+    run.add_argument("--system", metavar="NAME", help="run only this system")
+    run.add_argument("--experiment", metavar="NAME", help="run only this experiment")
+    run.add_argument("--seed", type=int, metavar="N", help="override every experiment's seed")
+    run.add_argument(
+        "--journal",
+        type=Path,
+        metavar="DIR",
+        help="write one JSON journal (and ledger) per experiment and system",
+    )
+    run.add_argument(
+        "--report",
+        action="append",
+        metavar="KINDS",
+        help="terminal (default), markdown, svg, html or none; comma-separated "
+        "or repeated. Markdown is also appended to $GITHUB_STEP_SUMMARY",
+    )
+    run.add_argument(
+        "--reports-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where markdown, svg and html reports go (default: reports)",
+    )
+    run.add_argument(
+        "--fail-on",
+        choices=("unexpected", "any-failure"),
+        default="unexpected",
+        help="exit 1 when a verdict is not the expected one (default), or when "
+        "any system did not survive, expected or not",
+    )
+    run.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=0,
+        metavar="N",
+        help="runs in parallel, in worker processes (default: one per CPU); results and "
+        "journals are the same as with -j 1",
+    )
+    run.set_defaults(handler=command_run)
+    add_spec_commands(commands)
+    return parser
+
+
+def command_run(args: argparse.Namespace) -> int:
+    """Run, show progress on a terminal, then the report; exit codes in the module doc.
+
+    A run whose verdict is `error` (its handlers could not even be imported) exits 2, like
+    an invalid experiment: nothing was judged.
+    """
+    from rich.console import Console
+
+    from chaos._engine.runner import run_one
+    from chaos._report.files import FILE_NAMES
+    from chaos._report.kinds import parse_kinds
+    from chaos._report.progress import RunProgress
+    from chaos._report.session import ReportSession
+
+    try:
+        kinds = parse_kinds(args.report or ["terminal"])
+    except ValueError as error:
+        raise SetupError(f"--report: {error}") from None
+    plan = _run_plan(args)
+    # Checked before hours of runs, not after: a file in the way is the user's to move.
+    if args.journal is not None:
+        _directory(args.journal, "--journal")
+    if kinds & set(FILE_NAMES):
+        _directory(args.reports_dir, "--reports-dir")
+    session = ReportSession(kinds, reports_dir=args.reports_dir, journal=args.journal)
+    workers = min(args.jobs or os.cpu_count() or 1, len(plan))
+    try:
+        with RunProgress(Console(stderr=True), len(plan)) as progress:
+            if workers > 1:
+                _run_parallel(plan, args, session, progress, workers)
+            else:
+                for loaded, _, system in plan:
+                    name = f"{loaded.experiment.experiment}[{system.name}]"
+                    task, update = progress.start(name)
+                    session.add(run_one(loaded, system, seed=args.seed, progress=update))
+                    progress.finish(task)
+        session.finish(Console())
+    except (ChaosError, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        raise InternalError(
+            f"chaos-arena run failed: {type(error).__name__}: {error}", seed=args.seed
+        ) from error
+    return _run_exit_code(session.summaries, fail_on=args.fail_on)
+
+
+def _directory(path: Path, option: str) -> None:
+    """Create `path` (a directory for output) or say why it cannot be one."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SetupError(f"{option} {path}: a file is in the way; name a directory") from None
+    except OSError as error:
+        raise SetupError(f"{option} {path}: cannot create it: {error.strerror}") from None
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of jobs") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return value
+
+
+def _run_parallel(
+    plan: list[PlannedRun],
+    args: argparse.Namespace,
+    session: ReportSession,
+    progress: RunProgress,
+    workers: int,
+) -> None:
+    """Run the plan in worker processes; summaries arrive in plan order."""
+    from chaos._execution import Job, run_in_workers
+    from chaos._spec.loader import PortableExperiment
+
+    jobs = [
+        Job(
+            PortableExperiment.of(loaded),
+            loaded.experiment.experiment,
+            index,
+            loaded.experiment.run_seed(args.seed),
+            args.journal,
+        )
+        for loaded, index, _ in plan
+    ]
+    for summary in run_in_workers(jobs, workers, finished=progress.advance):
+        session.add_summary(summary)
+
+
+PlannedRun = tuple["LoadedExperiment", int, "ResolvedSystem"]
+"""An experiment, the position of the system among its systems (a worker finds it again by
+that), and the system."""
+
+
+def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
+    """Every (experiment, system) to run, validated before anything runs."""
+    from chaos._loading import loader
+
+    experiments = loader().paths(args.paths)
+    if args.experiment is not None:
+        experiments = [e for e in experiments if e.experiment.experiment == args.experiment]
+        if not experiments:
+            raise SetupError(f"no experiment named {args.experiment!r} in the given paths")
+    plan = [
+        (loaded, index, system)
+        for loaded in experiments
+        for index, system in enumerate(loaded.systems)
+        if args.system is None or system.name == args.system
+    ]
+    if not plan:
+        raise SetupError(
+            "nothing to run: no experiment matched"
+            + (f" system {args.system!r}" if args.system else "")
+        )
+    return plan
+
+
+def _run_exit_code(summaries: Sequence[RunSummary], *, fail_on: str) -> int:
+    if any(s.verdict == "error" for s in summaries):
+        return EXIT_INVALID
+    if any(not s.as_expected for s in summaries):
+        return EXIT_UNEXPECTED
+    if fail_on == "any-failure" and any(s.verdict != "survived" for s in summaries):
+        return EXIT_UNEXPECTED
+    return EXIT_OK
+
+
+def add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The commands about experiment files: validate, schema, list, new."""
+    validate = commands.add_parser(
+        "validate", help="check experiment files and report every problem as file:line:col"
+    )
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="experiment files, or directories searched for *.chaos.yaml",
+    )
+    validate.add_argument(
+        "--no-import",
+        dest="import_handlers",
+        action="store_false",
+        help="do not import the systems' handlers (imports run their code)",
+    )
+    validate.set_defaults(handler=command_validate)
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema (draft 2020-12) of experiment files, for editors"
+    )
+    schema.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write the schema to FILE instead of printing it",
+    )
+    schema.add_argument(
+        "--system", action="store_true", help="the schema of system definition files instead"
+    )
+    schema.set_defaults(handler=command_schema)
+    listing = commands.add_parser(
+        "list", help="list experiments, systems, fault types and assertions"
+    )
+    listing.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="where to look for experiments (default: ./experiments)",
+    )
+    listing.set_defaults(handler=command_list)
+    new = commands.add_parser("new", help="write a commented experiment file to start from")
+    new.add_argument(
+        "name",
+        metavar="NAME",
+        help="the experiment's name: lower-case letters, digits, '-' and '_'",
+    )
+    new.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="where to write NAME.chaos.yaml (default: the current directory)",
+    )
+    new.add_argument(
+        "--schema",
+        metavar="PATH_OR_URL",
+        help="add a '# yaml-language-server: $schema=...' line pointing there",
+    )
+    new.set_defaults(handler=command_new)
+
+
+def command_validate(args: argparse.Namespace) -> int:
+    """Every problem of every file, compiler style; exit 0 when all are valid, 2 otherwise."""
+    from chaos._loading import loader
+    from chaos._spec.loader import experiment_files
+
+    files = experiment_files(args.paths)
+    if not files:
+        raise SetupError(
+            "no experiment files (*.chaos.yaml) under " + ", ".join(str(p) for p in args.paths)
+        )
+    count = 0
+    errors: list[SpecError] = []
+    for experiments, found in loader(import_handlers=args.import_handlers).each(files):
+        count += len(experiments)
+        if found:
+            errors.append(SpecError(found))
+    problems = list(dict.fromkeys(d for error in errors for d in error.diagnostics))
+    if not problems:
+        verb = "is" if count == 1 else "are"
+        print(f"{_plural(count, 'experiment')} in {_plural(len(files), 'file')} {verb} valid")
+        return EXIT_OK
+    print(SpecError(problems).render())
+    print(
+        f"chaos-arena: {_plural(len(problems), 'problem')} in {len(errors)} of "
+        f"{_plural(len(files), 'file')}"
+    )
+    return EXIT_INVALID
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def command_schema(args: argparse.Namespace) -> int:
+    """The JSON Schema, to stdout or to --output."""
+    import json
+
+    from chaos._loading import experiment_schema
+    from chaos._spec.schema import system_schema
+
+    text = json.dumps(system_schema() if args.system else experiment_schema(), indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise SetupError(f"cannot write {args.output}: {error.strerror}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def command_list(args: argparse.Namespace) -> int:
+    """Experiments under the paths, then systems, fault types and assertions."""
+    from chaos._loading import loader
+
+    paths = args.paths or [Path("experiments")]
+    loading = loader()  # one for experiments and systems: each system file is read once
+    print("Experiments")
+    for line in _experiment_lines(loading, paths):
+        print(f"  {line}")
+    print("Systems")
+    print(_table(_system_rows(loading)))
+    print("Fault types")
+    print(_table([(name, fault.summary) for name, fault in loading.vocabulary.faults]))
+    print("Assertions")
+    print(_table([(name, a.summary) for name, a in loading.vocabulary.assertions]))
+    return EXIT_OK
+
+
+def _experiment_lines(loading: Loader, paths: list[Path]) -> list[str]:
+    from chaos._spec.loader import experiment_files
+
+    files = [p for p in experiment_files(paths) if p.exists()]
+    if not files:
+        return [f"(none under {', '.join(str(p) for p in paths)})"]
+    lines = []
+    for path in files:
+        try:
+            loaded = loading.file(path)
+        except SpecError as error:
+            lines.append(
+                f"{path}: invalid, {_plural(len(error.diagnostics), 'problem')} "
+                f"(see chaos-arena validate {path})"
+            )
+            continue
+        for item in loaded:
+            experiment = item.experiment
+            systems = ", ".join(_system_labels(item))
+            lines.append(
+                f"{item.path}:{item.line}  {experiment.experiment}  [{systems}]  "
+                f"{_first_sentence(experiment.description)}".rstrip()
+            )
+    return lines
+
+
+def _system_labels(loaded: LoadedExperiment) -> list[str]:
+    """Each system by its name, and the file too when the experiment names it by path."""
+    return [
+        system.name if system.name == system.ref else f"{system.name} ({system.ref})"
+        for system in loaded.systems
+    ]
+
+
+def _system_rows(loading: Loader) -> list[tuple[str, str]]:
+    from chaos._spec.experiment import SystemRef
+    from chaos._systems import system_registry
+
+    rows = []
+    for name, path in system_registry():
+        try:
+            about = loading.system(SystemRef(ref=name), Path.cwd()).definition.description
+        except SpecError:
+            about = f"invalid: {path}"
+        rows.append((name, _first_sentence(about)))
+    return rows
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    width = max((len(name) for name, _ in rows), default=0)
+    return "\n".join(f"  {name.ljust(width)}  {about}" for name, about in rows)
+
+
+def command_new(args: argparse.Namespace) -> int:
+    """Write NAME.chaos.yaml from the commented template; never overwrite."""
+    from chaos._spec.scaffold import experiment_template, valid_name
+
+    if not valid_name(args.name):
+        raise SetupError(
+            f"{args.name!r} cannot name an experiment: use lower-case letters, "
+            "digits, '-' and '_', starting with a letter or digit"
+        )
+    target = args.dir / f"{args.name}.chaos.yaml"
+    if target.exists():
+        raise SetupError(f"{target} already exists; not overwriting it")
+    try:
+        args.dir.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as handle:
+            handle.write(experiment_template(args.name, schema=args.schema))
+    except OSError as error:
+        raise SetupError(f"cannot write {target}: {error.strerror}") from None
+    print(f"created {target}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except SpecError as error:
+        print(error.render(), file=sys.stderr)
+        count = len(error.diagnostics)
+        print(f"chaos-arena: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return EXIT_INVALID
+    except SetupError as error:
+        print(f"chaos-arena: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except InternalError as error:
+        print(f"chaos-arena: internal error: {error}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        print("chaos-arena: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`chaos-arena list | head`): stop quietly, as Unix tools do.
+        # Point stdout at devnull so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

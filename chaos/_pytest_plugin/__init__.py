@@ -1,0 +1,95 @@
+"""pytest plugin: each `*.chaos.yaml` experiment becomes one test item per system.
+
+Registered as the `pytest11` entry point `chaos_arena`, so it loads in every session of an
+environment where chaos-arena is installed: importing it is cheap (pytest, the stdlib and
+`chaos.api`). The spec loader is imported when an experiment file is collected; the engine
+(moto, boto3, SimPy) only when an item runs.
+
+An item passes when the system's verdict is the one the experiment expects. Under
+pytest-xdist every worker runs items and writes journals; run summaries ride on the test
+reports (`report.chaos_runs`, plain data) to the controller, which builds the run-wide report
+once. See ../shared/reference/delivery-checks-and-pytest.md sections 4-6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from chaos import __version__
+from chaos._pytest_plugin.items import MARKER_HELP, ChaosFile, ChaosItem, InvalidExperiment
+from chaos._pytest_plugin.session import ChaosRunner, SessionReport
+from chaos._pytest_plugin.settings import RUNS, SETTINGS, add_options, settings_from
+
+__all__ = ["ChaosRunner", "chaos_run"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    settings = settings_from(config)
+    config.stash[SETTINGS] = settings
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(SessionReport(settings), "chaos-arena-report")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    settings = config.stash[SETTINGS]
+    seed = (
+        f"--chaos-seed={settings.seed}"
+        if settings.seed is not None
+        else "each experiment's own (override with --chaos-seed N)"
+    )
+    extras = [f"system {settings.system}"] if settings.system else []
+    if settings.journal is not None:
+        extras.append(f"journals in {settings.shown(settings.journal)}")
+    suffix = "".join(f"; {extra}" for extra in extras)
+    return [f"chaos-arena {__version__}: seed {seed}{suffix}"]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ChaosFile | None:
+    settings = parent.config.stash[SETTINGS]
+    if not settings.collects(file_path, explicit=parent.session.isinitpath(file_path)):
+        return None
+    return ChaosFile.from_parent(parent, path=file_path)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    system = config.stash[SETTINGS].system
+    if system is None:
+        return
+    keep = [i for i in items if not isinstance(i, ChaosItem) or i.system.name == system]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+    call: pytest.CallInfo[None],
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.when == "call" and RUNS in item.stash:
+        # Plain data: xdist copies report.__dict__ to the controller.
+        report.chaos_runs = [s.to_dict() for s in item.stash[RUNS]]  # type: ignore[attr-defined]
+    full_trace = item.config.stash[SETTINGS].full_trace
+    if (
+        call.when == "setup"
+        and isinstance(item, InvalidExperiment)
+        and not full_trace
+        and report.failed
+    ):
+        report.longrepr = item.error_repr()
+    return report
+
+
+@pytest.fixture
+def chaos_run(request: pytest.FixtureRequest) -> ChaosRunner:
+    """Run chaos experiments from a test: `outcome = chaos_run(yaml_text, "eda")`."""
+    return ChaosRunner(request.node)

@@ -1,0 +1,234 @@
+"""The survivor report for terminals and logs, drawn with rich.
+
+Per experiment: a table with one row per system, one line of reason per system, and the
+timeline (`chaos._report.timeline`). At the end, the scoreboard: which architecture
+survived. Only `RunSummary`s come in, so the same code renders a CLI run, a pytest session
+and a pytest-xdist controller.
+
+Width, colour and encoding follow the `Console`: NO_COLOR and non-terminal output give
+plain text; a console that cannot encode Unicode gets ASCII glyphs.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from chaos._report import charts
+from chaos._report.charts import Glyphs, glyphs_for
+from chaos._report.data import RunSummary
+from chaos._report.kinds import SHOWN_COUNTS
+from chaos._report.scoreboard import expectation_line, standings
+from chaos._report.timeline import timeline_grid
+
+VERDICT_STYLES = {
+    "survived": "bold green",
+    "failed": "bold red",
+    "inconclusive": "bold yellow",
+    "error": "bold magenta",
+}
+COLUMNS = tuple(
+    zip(("sent", "acc", "done", "lost", "DLQ", "dup", "exp", "pend"), SHOWN_COUNTS, strict=True)
+)
+"""(header, count key) for the count columns: the same counts, in the same order, as the
+Markdown table and the JUnit properties."""
+LEGEND = (
+    "acc accepted by the API",
+    "done completed (effect in the table)",
+    "DLQ dead-lettered",
+    "dup duplicated effects",
+    "exp expired in SQS",
+    "pend still queued at the end",
+    "ok client success rate",
+    "p99 completion latency",
+    "thr DynamoDB throttles",
+)
+VERDICT_COLUMN_MIN_WIDTH = 90
+"""Below this the verdict moves from the table into the reason line, so nothing wraps."""
+INDENT = (0, 0, 0, 1)
+
+
+def print_report(
+    console: Console, summaries: Sequence[RunSummary], *, findings: bool = False
+) -> None:
+    """The whole report: every experiment, then the scoreboard.
+
+    Args:
+        console: where to draw; its width, colour and encoding are respected.
+        summaries: the runs, in any order (sorted by file, line and system here).
+        findings: also print the findings of runs whose verdict was not as expected (the
+            CLI does; under pytest the failure section already shows them).
+    """
+    glyphs = glyphs_for(console.encoding)
+    ordered = sorted(summaries, key=lambda s: s.sort_key)
+    experiments = [list(runs) for _, runs in groupby(ordered, key=lambda s: (s.path, s.line))]
+    console.print(Rule(_title(experiments, ordered, glyphs), style="bold", characters="═"))
+    console.print(Text(f" {glyphs.dot} ".join(LEGEND), style="dim"), overflow="fold")
+    for runs in experiments:
+        console.print()
+        for renderable in experiment_section(console, runs, glyphs, findings=findings):
+            console.print(renderable)
+    console.print()
+    console.print(scoreboard(ordered))
+
+
+def _title(experiments: list[list[RunSummary]], runs: list[RunSummary], glyphs: Glyphs) -> str:
+    seeds = sorted({r.seed for r in runs})
+    parts = [
+        "chaos-arena",
+        f"{_count(len(experiments), 'experiment')}, {_count(len(runs), 'run')}",
+        f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} seeds",
+    ]
+    return f" {glyphs.dot} ".join(parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+def experiment_section(
+    console: Console, runs: Sequence[RunSummary], glyphs: Glyphs, *, findings: bool = False
+) -> Iterator[RenderableType]:
+    first = runs[0]
+    # The name alone in the rule: rich truncates a long title, and paths can be long.
+    yield Rule(Text(first.experiment, style="bold"), align="left", style="dim")
+    where = f" {glyphs.dot} ".join(
+        [
+            f"{first.path}:{first.line}",
+            f"seed {first.seed}",
+            f"{charts.clock(first.duration)} simulated",
+        ]
+    )
+    yield _indented(Text(where, style="dim"))
+    if first.description:
+        yield _indented(Text(first.description, style="dim italic"))
+    wide = console.width >= VERDICT_COLUMN_MIN_WIDTH
+    yield _indented(counts_table(runs, glyphs, verdict_column=wide))
+    yield _indented(reasons(runs, glyphs, verdict_shown=wide))
+    timeline = timeline_grid(runs, console.width - 1, glyphs)
+    if timeline is not None:
+        yield Text()
+        yield _indented(timeline)
+    if findings:
+        for run in runs:
+            if not run.as_expected and run.findings:
+                yield Padding(
+                    Text("\n".join(run.findings), style="red"), (1, 0, 0, 1), expand=False
+                )
+
+
+def _indented(renderable: RenderableType) -> Padding:
+    # expand=False: padding to the full width would leave trailing blanks in logs.
+    return Padding(renderable, INDENT, expand=False)
+
+
+def counts_table(runs: Sequence[RunSummary], glyphs: Glyphs, *, verdict_column: bool) -> Table:
+    table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
+    table.add_column("system", no_wrap=True)
+    for header, _ in COLUMNS:
+        table.add_column(header, justify="right", no_wrap=True)
+    for header in ("ok", "p99", "thr"):
+        table.add_column(header, justify="right", no_wrap=True)
+    if verdict_column:
+        table.add_column("verdict", no_wrap=True)
+    for run in runs:
+        cells = [Text(run.system, style="bold")]
+        cells.extend(_count_cell(run, key) for _, key in COLUMNS)
+        cells.append(Text(_percent(run.success_rate)))
+        cells.append(Text(charts.seconds_text(run.p99)))
+        cells.append(Text(charts.compact(run.db_throttles) if run.counts else "-"))
+        if verdict_column:
+            cells.append(verdict_text(run, glyphs))
+        table.add_row(*cells)
+    return table
+
+
+def _count_cell(run: RunSummary, key: str) -> Text:
+    if not run.counts:
+        return Text("-", style="dim")
+    value = run.counts.get(key, 0)
+    bad = key in ("lost", "duplicated", "expired") and value > 0
+    return Text(charts.compact(value), style="bold red" if bad else ("dim" if not value else ""))
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate * 100:.1f}%"
+
+
+def verdict_text(run: RunSummary, glyphs: Glyphs) -> Text:
+    text = Text(run.verdict, style=VERDICT_STYLES.get(run.verdict, "bold"))
+    if not run.as_expected:
+        text.append(f" {glyphs.cross} expected {run.expected}", style="bold red reverse")
+    return text
+
+
+def reasons(runs: Sequence[RunSummary], glyphs: Glyphs, *, verdict_shown: bool) -> Table:
+    """One line per system: why (the verdict too, when the table has no room for it)."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for run in runs:
+        line = Text()
+        if not verdict_shown:
+            line.append_text(verdict_text(run, glyphs))
+            line.append(": ")
+        line.append(run.reason)
+        grid.add_row(Text(run.system, style="bold"), line)
+    return grid
+
+
+def scoreboard(summaries: Sequence[RunSummary]) -> RenderableType:
+    """Per system: survived x/n, as expected x/n, and what that means in a sentence."""
+    table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
+    table.add_column("system", no_wrap=True)
+    table.add_column("survived", justify="right", no_wrap=True)
+    table.add_column("as expected", justify="right", no_wrap=True)
+    table.add_column("what it means", ratio=1, overflow="fold")
+    for standing in standings(summaries):
+        style = (
+            "green"
+            if standing.survived == standing.runs
+            else ("red" if standing.survived == 0 else "yellow")
+        )
+        table.add_row(
+            Text(standing.system, style="bold"),
+            Text(f"{standing.survived}/{standing.runs}", style=f"bold {style}"),
+            f"{standing.as_expected}/{standing.runs}",
+            standing.sentence,
+        )
+    all_expected = all(s.as_expected for s in summaries)
+    verdict = Text(expectation_line(summaries), style="bold green" if all_expected else "bold red")
+    return Group(
+        Rule(Text("scoreboard", style="bold"), align="left", style="dim"),
+        _indented(table),
+        Padding(verdict, (1, 0, 0, 1), expand=False),
+    )
+
+
+def render_text(
+    summaries: Sequence[RunSummary], *, width: int, color: bool = False, findings: bool = False
+) -> str:
+    """The report as a string: ANSI-coloured when `color`, else plain text without the
+    padding rich adds at line ends (CI logs and snapshots stay clean)."""
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+    )
+    print_report(console, summaries, findings=findings)
+    output = str(console.file.getvalue())  # type: ignore[attr-defined]
+    if color:
+        return output
+    return "\n".join(line.rstrip() for line in output.split("\n"))

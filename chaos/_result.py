@@ -1,0 +1,77 @@
+"""What one run produces: the ledger, the final state read back, and run figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+from chaos._ledger import Ledger
+from chaos._spec.experiment import Experiment
+from chaos._spec.system import SystemDefinition
+
+if TYPE_CHECKING:
+    from chaos._sandbox import HandlerError  # (the sandbox pulls in the engine's SimPy)
+
+
+@dataclass(frozen=True)
+class FinalState:
+    """What is really there at the end (Jepsen's final read), not what handlers claimed."""
+
+    effects: Mapping[str, int]
+    """Request id -> items carrying it in the effects table (a consistent scan)."""
+    anonymous_effects: int
+    """Items in the effects table without a request id."""
+    dead_letter: tuple[str, ...]
+    """Request ids of the messages in the DLQ (once per message)."""
+    queued: tuple[str, ...]
+    """Request ids of the messages still in the source queue, visible or in flight."""
+
+
+class Sample(NamedTuple):
+    """The system's state at one instant, for timelines."""
+
+    t: float
+    queue_visible: int
+    queue_in_flight: int
+    dead_letter: int
+    concurrency: int
+
+
+class Progress(NamedTuple):
+    """How far a run has got, handed to a progress callback while it runs."""
+
+    t: float
+    """Virtual time reached, in seconds."""
+    duration: float
+    requests: int
+    """Requests the client has sent so far."""
+    total_requests: int
+
+
+@dataclass
+class RunResult:
+    experiment: Experiment
+    system: SystemDefinition
+    seed: int
+    ledger: Ledger
+    final: FinalState
+    simulated_seconds: float
+    wall_seconds: float
+    samples: list[Sample] = field(default_factory=list)
+    aws_calls: int = 0
+    """HTTP-level AWS calls handlers made (each SDK retry counted)."""
+    failures: Mapping[str, HandlerError] = field(default_factory=dict)
+    """Invocation id -> what the handler's own code did when it failed the invocation."""
+    logs: Mapping[str, str] = field(default_factory=dict)
+    """Invocation id -> what it printed or logged (bounded; never part of the digest)."""
+    stopped: str = ""
+    """Why the run ended before its duration ('' when it ran to the end)."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by SIGINT or SIGTERM; raised once the world is torn down cleanly."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -1,0 +1,63 @@
+"""What a handler did when it failed, named the way a person would report it.
+
+"RecursionError: maximum recursion depth exceeded, at handler.py:4": the exception, its
+message, and the innermost frame of the handler's own code (not the SDK's frame that raised
+a ClientError on its behalf). Kept beside the ledger, not in it: messages can hold memory
+addresses and other things that differ between processes.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from types import TracebackType
+
+from chaos._sandbox.code import is_handler_frame, shown_path
+
+MESSAGE_LIMIT = 300
+TRACEBACK_LIMIT = 4_000
+
+
+class HandlerNotFound(AttributeError):
+    """The handler module has no such function (AWS: Runtime.HandlerNotFound)."""
+
+
+@dataclass(frozen=True)
+class HandlerError:
+    """One failure of handler code (an invocation's, or an execution environment's init)."""
+
+    error_type: str
+    """The exception's class name, or the runtime's error (Runtime.ExitError...)."""
+    message: str
+    location: str = ""
+    """`file:line` of the innermost handler frame, when there is one."""
+    traceback: str = ""
+
+    def describe(self) -> str:
+        text = self.error_type if not self.message else f"{self.error_type}: {self.message}"
+        return f"{text}, at {self.location}" if self.location else text
+
+
+def describe(error: BaseException) -> HandlerError:
+    """The error handler code raised, with where in that code it came from."""
+    message = _clip(str(error), MESSAGE_LIMIT)
+    return HandlerError(
+        type(error).__name__,
+        message,
+        _innermost_handler_frame(error.__traceback__),
+        _clip("".join(traceback.format_exception(error)), TRACEBACK_LIMIT),
+    )
+
+
+def _innermost_handler_frame(tb: TracebackType | None) -> str:
+    found = ""
+    while tb is not None:
+        if is_handler_frame(tb.tb_frame):
+            found = f"{shown_path(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split()) if limit == MESSAGE_LIMIT else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,462 @@
+"""The experiment format: workload, faults, assertions, systems and expectations.
+
+`Experiment` is the typed model users' YAML is parsed into, once. Fault and assertion
+entries are unions built from the registries (`experiment_model(vocabulary)`), so a third
+party's fault type validates, and appears in the JSON Schema, exactly like a built-in. Entries
+are written `name`, `{name: value}` or `{name: {parameters}}`; the shape is checked here,
+before the union, so a mis-indented entry gets a sentence about indentation, not a union error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
+
+from chaos._spec.base import Problem, SpecModel, SpecProblems, spec_error
+from chaos._spec.catalog import AssertionKind, Names, Vocabulary
+from chaos._spec.faults import FaultParams
+from chaos._spec.types import (
+    Duration,
+    Fraction,
+    Integer,
+    NonNegativeRate,
+    PositiveDuration,
+    Rate,
+    Size,
+    Slug,
+)
+
+REFERENCE_SYSTEMS = ("sync", "eda")
+
+
+class Expectation(StrEnum):
+    """The verdict an experiment expects of a system."""
+
+    SURVIVES = "survives"
+    FAILS = "fails"
+    INCONCLUSIVE = "inconclusive"
+
+
+class Steady(SpecModel):
+    """Constant-rate traffic."""
+
+    rate: Rate
+    at: Duration = 0.0
+    duration: PositiveDuration | None = Field(None, alias="for")
+    """Omitted: until the end of the experiment."""
+
+
+class Burst(SpecModel):
+    """Extra traffic at a higher rate for a short window, on top of steady traffic."""
+
+    rate: Rate
+    at: Duration
+    duration: PositiveDuration = Field(alias="for")
+
+
+class RampUp(SpecModel):
+    """Traffic whose rate changes linearly from one rate to another over a window."""
+
+    from_rate: NonNegativeRate = Field(alias="from")
+    to_rate: NonNegativeRate = Field(alias="to")
+    at: Duration = 0.0
+    duration: PositiveDuration = Field(alias="for")
+
+    @model_validator(mode="after")
+    def _sends_something(self) -> RampUp:
+        if self.from_rate == 0 and self.to_rate == 0:
+            raise SpecProblems(
+                [
+                    Problem(
+                        ("to",),
+                        "a ramp from 0/s to 0/s sends nothing",
+                        "give 'from' or 'to' a rate above zero",
+                    )
+                ]
+            )
+        return self
+
+
+def _status_text(value: Any) -> Any:
+    # YAML reads an unquoted 429 as a number; the status code means the same either way.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+RetryOn = Annotated[
+    Literal["5xx", "429", "timeout"],
+    BeforeValidator(_status_text),
+    WithJsonSchema({"enum": ["5xx", "429", 429, "timeout"]}),
+]
+
+
+class RetryPolicy(SpecModel):
+    """How a client sends again after an error; none by default, as with raw HTTP clients."""
+
+    attempts: Integer = Field(3, ge=2, le=20)
+    """Total attempts, the first included."""
+    backoff: Duration = 1.0
+    """Base of the exponential backoff: attempt n waits backoff * 2^(n-1)."""
+    max_backoff: Duration = 20.0
+    jitter: bool = True
+    """Full jitter: wait a uniformly random share of the backoff."""
+    when: tuple[RetryOn, ...] = ("5xx", "429", "timeout")
+    """Which answers are sent again. (Not `on`: YAML 1.1 reads an unquoted `on` as true.)"""
+
+
+class ClientDef(SpecModel):
+    timeout: PositiveDuration = 30.0
+    """The client gives up on a response after this long (and may retry)."""
+    retry: RetryPolicy | None = None
+
+
+class Workload(SpecModel):
+    """The traffic a population of clients sends."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["steady"]},
+                {"required": ["bursts"]},
+                {"required": ["ramps"]},
+            ]
+        }
+    )
+
+    steady: Steady | None = None
+    bursts: tuple[Burst, ...] = ()
+    ramps: tuple[RampUp, ...] = ()
+    arrivals: Literal["uniform", "poisson"] = "uniform"
+    """uniform: evenly spaced; poisson: exponential gaps with the same mean rate."""
+    poison: Fraction = 0.0
+    """Share of requests whose payload the handler always rejects."""
+    payload_size: Size = 256
+    """Size of each request's JSON body, padded out by its `payload` field."""
+    client: ClientDef = ClientDef()
+
+    @model_validator(mode="after")
+    def _some_traffic(self) -> Workload:
+        if self.steady is None and not self.bursts and not self.ramps:
+            raise SpecProblems(
+                [
+                    Problem(
+                        ("steady",),
+                        "a workload needs steady traffic, bursts or ramps",
+                        "add 'steady: {rate: 10/s}'",
+                        missing=True,
+                    )
+                ]
+            )
+        return self
+
+
+class FaultEntry(SpecModel):
+    """One fault as written: `{fault-type: {parameters}}`."""
+
+    fault_type: ClassVar[str] = ""
+    params: FaultParams
+
+
+class AssertionEntry(SpecModel):
+    """One assertion as written: `name`, `{name: value}` or `{name: {parameters}}`."""
+
+    assertion_type: ClassVar[str] = ""
+    params: SpecModel
+
+
+class SystemRef(SpecModel):
+    """A system to run: a reference name or a path to a system definition, plus overrides."""
+
+    ref: str
+    overrides: dict[str, Any] = {}
+    """Settings merged into the system definition, keyed as in the definition file."""
+
+
+def _kind_of(value: Any) -> str:
+    """How a value reads in a message: 'a number', 'a list', ..."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _system_ref(item: Any) -> Any:
+    """`eda` or `{eda: {overrides}}` -> the SystemRef fields; anything else, a clear error."""
+    example = "write '- eda' or '- eda: {queue: {visibility_timeout: 2m}}'"
+    if isinstance(item, str):
+        return {"ref": item}
+    if isinstance(item, SystemRef):
+        return item
+    if not isinstance(item, dict):
+        raise spec_error(
+            "system_shape", f"a system is a name or a path, not {_kind_of(item)}", example
+        )
+    if len(item) != 1:
+        raise _several_keys("system", item, [], example)
+    ((ref, overrides),) = item.items()
+    if not isinstance(ref, str):
+        raise spec_error("system_shape", "a system's name must be text", example)
+    if overrides is None:
+        overrides = {}
+    if not isinstance(overrides, dict):
+        raise spec_error(
+            "system_shape",
+            f"the overrides of system {ref!r} must be a mapping of its settings, "
+            f"not {_kind_of(overrides)}",
+            example,
+        )
+    return {"ref": ref, "overrides": overrides}
+
+
+def _several_keys(kind: str, item: dict[Any, Any], names: list[str], example: str) -> Exception:
+    keys = [str(k) for k in item]
+    if not keys:
+        return spec_error(f"{kind}_shape", f"an empty mapping is not a {kind}", example)
+    known = [k for k in keys if k in names]
+    if not known:
+        # `- eda:` followed by under-indented settings: the name is the key with no value.
+        known = [str(k) for k, v in item.items() if v is None]
+    if len(known) == 1:
+        others = ", ".join(repr(k) for k in keys if k != known[0])
+        return spec_error(
+            f"{kind}_shape",
+            f"{others} must be indented under {known[0]!r}: a {kind} entry has one key, its name",
+            example,
+        )
+    return spec_error(
+        f"{kind}_shape",
+        f"a {kind} entry has one key, its name, with its settings under it; this one has "
+        f"{len(keys)}: {', '.join(keys)}",
+        example,
+    )
+
+
+@dataclass(frozen=True)
+class _EntryShape:
+    """Checks and normalises one `faults:` or `assertions:` entry before the union sees it."""
+
+    kind: str
+    example: str
+    shorthands: Mapping[str, str | None]
+    """Registered names, each with the parameter a scalar value fills (or None)."""
+
+    def __call__(self, item: Any) -> Any:
+        if isinstance(item, str):
+            return {item: {}}
+        if not isinstance(item, dict):
+            raise spec_error(
+                f"{self.kind}_shape",
+                f"a {self.kind} entry is a name or a mapping with the name as its "
+                f"only key, not {_kind_of(item)}",
+                self.example,
+            )
+        if len(item) != 1:
+            raise _several_keys(self.kind, item, list(self.shorthands), self.example)
+        ((name, value),) = item.items()
+        if not isinstance(name, str):
+            raise spec_error(f"{self.kind}_shape", f"a {self.kind} name must be text", self.example)
+        if value is None:
+            return {name: {}}
+        if isinstance(value, dict) or name not in self.shorthands:
+            return item
+        shorthand = self.shorthands[name]
+        if shorthand is None:
+            raise spec_error(
+                f"{self.kind}_shape",
+                f"{name!r} takes a mapping of parameters, not {_kind_of(value)}",
+                f"write '- {name}: {{...}}' with its parameters, or '- {name}'",
+            )
+        return {name: {shorthand: value}}
+
+
+def _single_key(value: Any) -> str | None:
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if isinstance(key, str) else None
+    return None
+
+
+def _entry_union(
+    base: type[SpecModel],
+    kind_attr: str,
+    shape: _EntryShape,
+    entries: Sequence[tuple[str, type[SpecModel], str]],
+) -> Any:
+    models = []
+    for name, params_model, doc in entries:
+        model = create_model(
+            f"{base.__name__}_{name.replace('.', '_')}",
+            __base__=base,
+            __doc__=doc,
+            params=(params_model, Field(alias=name)),
+        )
+        setattr(model, kind_attr, name)
+        models.append(Annotated[model, Tag(name)])
+    if not models:
+        return base
+    return Annotated[_union(models), Discriminator(_single_key), BeforeValidator(shape)]
+
+
+def _tuple_of(item: Any) -> Any:
+    return tuple[item, ...]
+
+
+def _union(models: list[Any]) -> Any:
+    from typing import Union
+
+    return Union[tuple(models)]  # noqa: UP007  (a runtime-built union)
+
+
+SystemEntry = Annotated[SystemRef, BeforeValidator(_system_ref)]
+
+
+class Experiment(SpecModel):
+    """One experiment: the typed form of one YAML document."""
+
+    experiment: Slug
+    """The experiment's name, unique in its file; it names the test items."""
+    description: str = ""
+    seed: Integer = Field(1, ge=0, lt=2**63)
+    """Seed of every random choice: same seed, same run."""
+    duration: PositiveDuration
+    """Simulated time, drain included."""
+    systems: tuple[SystemEntry, ...] = Field(
+        tuple(SystemRef(ref=name) for name in REFERENCE_SYSTEMS), min_length=1
+    )
+    """Reference system names or paths to system definitions, each with optional overrides."""
+    workload: Workload
+    faults: tuple[FaultEntry, ...] = ()
+    assertions: tuple[AssertionEntry, ...] = ()
+    expect: dict[str, Expectation] = {}
+    """Expected verdict per system (default: survives); a mismatch fails the test."""
+    tags: tuple[Slug, ...] = ()
+
+    def system_names(self) -> list[str]:
+        return [ref.ref for ref in self.systems]
+
+    def run_seed(self, override: int | None = None) -> int:
+        """The seed a run uses: `override` when one is given, else the experiment's own."""
+        return self.seed if override is None else override
+
+    def fault_windows(self) -> tuple[Window, ...]:
+        """When each fault is active, in `faults:` order: from `at` for `for` (or to the
+        end), never past the end. The one computation of fault windows: the schedule, the
+        evidence and the reports all take theirs from here."""
+        duration = self.duration
+        windows = []
+        for index, entry in enumerate(self.faults):
+            params = entry.params
+            end = duration if params.duration is None else params.at + params.duration
+            windows.append(
+                Window(index, entry.fault_type, params.target, params.at, min(end, duration))
+            )
+        return tuple(windows)
+
+
+@dataclass(frozen=True)
+class Window:
+    """When one fault of an experiment is active, and how findings and reports name it."""
+
+    index: int
+    """The fault's position in the experiment's `faults:`."""
+    fault_type: str
+    target: str | None
+    start: float
+    end: float
+
+    @property
+    def label(self) -> str:
+        """`lambda.error`, or `lambda.error on consumer` for a targeted fault."""
+        return f"{self.fault_type} on {self.target}" if self.target else self.fault_type
+
+    def covers(self, t: float) -> bool:
+        return self.start <= t < self.end
+
+
+FAULT_EXAMPLE = "write '- lambda.error: {probability: 5%, at: 1m, for: 2m}'"
+ASSERTION_EXAMPLE = "write '- no_loss' or '- eventual_completion: {within: 5m}'"
+
+
+def experiment_model(vocabulary: Vocabulary) -> type[Experiment]:
+    """The experiment model with every fault type and assertion of `vocabulary` in its
+    unions; built again when a registry changes (a fault type registered after a load)."""
+    return _experiment_model(vocabulary, vocabulary.version())
+
+
+@lru_cache(maxsize=8)
+def _experiment_model(vocabulary: Vocabulary, _version: object) -> type[Experiment]:
+    faults = [(n, f.Params, f.summary) for n, f in vocabulary.faults]
+    fault_shape = _EntryShape("fault", FAULT_EXAMPLE, dict.fromkeys(n for n, _, _ in faults))
+    fault_union = _entry_union(FaultEntry, "fault_type", fault_shape, faults)
+    return create_model(
+        "Experiment",
+        __base__=Experiment,
+        __doc__=Experiment.__doc__,
+        faults=(_tuple_of(fault_union), ()),
+        assertions=(_tuple_of(_assertion_union(vocabulary.assertions)), ()),
+    )
+
+
+def _assertion_union(assertions: Names[AssertionKind]) -> Any:
+    entries = [(n, a.Params, a.summary) for n, a in assertions]
+    shape = _EntryShape("assertion", ASSERTION_EXAMPLE, {n: a.shorthand for n, a in assertions})
+    return _entry_union(AssertionEntry, "assertion_type", shape, entries)
+
+
+def assertion_entries(
+    assertions: Names[AssertionKind], items: Sequence[Any]
+) -> tuple[AssertionEntry, ...]:
+    """`assertions:` entries as written (`no_loss`, `{dlq: only_poison}`), validated."""
+    adapter: TypeAdapter[tuple[AssertionEntry, ...]] = _entries_adapter(
+        assertions, assertions.version
+    )
+    return adapter.validate_python(list(items))
+
+
+@lru_cache(maxsize=8)
+def _entries_adapter(assertions: Names[AssertionKind], _version: int) -> Any:
+    return TypeAdapter(_tuple_of(_assertion_union(assertions)))
+
+
+__all__ = [
+    "ASSERTION_EXAMPLE",
+    "FAULT_EXAMPLE",
+    "REFERENCE_SYSTEMS",
+    "AssertionEntry",
+    "Burst",
+    "ClientDef",
+    "Expectation",
+    "Experiment",
+    "FaultEntry",
+    "RampUp",
+    "RetryPolicy",
+    "Steady",
+    "SystemRef",
+    "Window",
+    "Workload",
+    "assertion_entries",
+    "experiment_model",
+]
