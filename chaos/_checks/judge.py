@@ -49,9 +49,10 @@ def name_the_handler(verdict: RunVerdict, result: RunResult) -> RunVerdict:
     named = "; ".join(t.sentence() for t in found[:2])
     if verdict.verdict is Verdict.INCONCLUSIVE or never_succeeded(result, found[0].function):
         return replace(verdict, verdict=Verdict.FAILED, reason=named, findings=findings)
-    own = [t for t in found[:2] if t.failure.error_type != TIMED_OUT]
+    own = [t for t in found if t.failure.error_type != TIMED_OUT and not t.failure.relayed][:2]
     if verdict.verdict is Verdict.FAILED and own:
-        # (Timeouts alone are left to the findings' causes: a slow dependency, a fault.)
+        # Timeouts and AWS errors the SDK relayed are left to the findings' causes: a slow
+        # dependency, a fault, a throttle explains them, not the handler's code.
         reason = "; ".join(t.sentence() for t in own)
         return replace(verdict, reason=f"{verdict.reason}; {reason}", findings=findings)
     return replace(verdict, findings=findings)

@@ -89,6 +89,7 @@ def _handler_failures(result: RunResult) -> list[dict[str, Any]]:
             "invocations": t.invocations,
             "first_invocation": t.first,
             "traceback": t.failure.traceback,
+            "relayed": t.failure.relayed,
         }
         for t in troubles(result)
     ]

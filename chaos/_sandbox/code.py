@@ -83,6 +83,12 @@ def is_handler_frame(frame: FrameType) -> bool:
     return known[1]
 
 
+def is_engine_frame(frame: FrameType) -> bool:
+    """Is this frame the engine's (chaos-arena, the SDK, moto), as opposed to the user's,
+    the standard library's or an installed library's?"""
+    return _package(frame) in ENGINE_PACKAGES
+
+
 def interruptible(frame: FrameType | None) -> bool:
     """Can the fiber whose stack ends at `frame` be switched away from right now?"""
     while frame is not None and frame.f_code is not SERVE_CODE:

@@ -12,9 +12,9 @@ import traceback
 from dataclasses import dataclass
 from types import TracebackType
 
-from chaos._sandbox.code import is_handler_frame, shown_path
+from chaos._sandbox.code import is_engine_frame, is_handler_frame, shown_path
 
-MESSAGE_LIMIT = 300
+MESSAGE_LIMIT = 160
 TRACEBACK_LIMIT = 4_000
 
 
@@ -32,6 +32,9 @@ class HandlerError:
     location: str = ""
     """`file:line` of the innermost handler frame, when there is one."""
     traceback: str = ""
+    relayed: bool = False
+    """Raised by engine code on the handler's behalf (the SDK relaying an AWS error the
+    handler did not catch): the experiment's faults explain it, not the handler's code."""
 
     def describe(self) -> str:
         text = self.error_type if not self.message else f"{self.error_type}: {self.message}"
@@ -46,7 +49,15 @@ def describe(error: BaseException) -> HandlerError:
         message,
         _innermost_handler_frame(error.__traceback__),
         _clip("".join(traceback.format_exception(error)), TRACEBACK_LIMIT),
+        relayed=_raised_by_engine(error.__traceback__),
     )
+
+
+def _raised_by_engine(tb: TracebackType | None) -> bool:
+    last = None
+    while tb is not None:
+        last, tb = tb, tb.tb_next
+    return last is not None and is_engine_frame(last.tb_frame)
 
 
 def _innermost_handler_frame(tb: TracebackType | None) -> str:
