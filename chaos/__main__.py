@@ -1,5 +1,5 @@
 """`python -m chaos`: the same as the `chaos-arena` command."""
 
-from chaos._cli import main
+from chaos._cli import program
 
-raise SystemExit(main())
+program()

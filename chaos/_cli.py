@@ -1,7 +1,8 @@
 """The command line: `chaos-arena` and `python -m chaos`.
 
 Exit codes: 0 every verdict as expected, 1 some verdict not as expected, 2 invalid
-experiment or setup, 3 internal error (a bug in chaos-arena).
+experiment or setup, 3 internal error (a bug in chaos-arena), 130 interrupted (Ctrl-C), 143
+stopped by SIGTERM (the report then covers the runs that finished).
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ from typing import TYPE_CHECKING
 from chaos._errors import ChaosError, InternalError, SetupError, SpecError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.progress import TaskID
+
+    from chaos._execution import StopSignals
     from chaos._report.data import RunSummary
     from chaos._report.progress import RunProgress
     from chaos._report.session import ReportSession
+    from chaos._result import Progress
     from chaos._spec.catalog import ResolvedSystem
     from chaos._spec.loader import LoadedExperiment, Loader
 
@@ -44,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--system", metavar="NAME", help="run only this system")
     run.add_argument("--experiment", metavar="NAME", help="run only this experiment")
+    run.add_argument(
+        "--only",
+        action="append",
+        metavar="EXPERIMENT[SYSTEM]",
+        help="run only this experiment on this system; repeatable (an interrupted run "
+        "prints the --only options that run what did not finish)",
+    )
     run.add_argument("--seed", type=int, metavar="N", help="override every experiment's seed")
     run.add_argument(
         "--journal",
@@ -78,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_jobs,
         default=0,
         metavar="N",
-        help="runs in parallel, in worker processes (default: one per CPU); results and "
-        "journals are the same as with -j 1",
+        help="runs in parallel, in supervised worker processes (default: one per CPU); "
+        "results and journals are the same as with -j 1, which runs in this process",
     )
     run.set_defaults(handler=command_run)
     add_spec_commands(commands)
@@ -90,11 +104,12 @@ def command_run(args: argparse.Namespace) -> int:
     """Run, show progress on a terminal, then the report; exit codes in the module doc.
 
     A run whose verdict is `error` (its handlers could not even be imported) exits 2, like
-    an invalid experiment: nothing was judged.
+    an invalid experiment: nothing was judged. Ctrl-C or SIGTERM stops the runs in flight,
+    reports the finished ones and says how to run the rest.
     """
     from rich.console import Console
 
-    from chaos._engine.runner import run_one
+    from chaos._execution import StopSignals
     from chaos._report.files import FILE_NAMES
     from chaos._report.kinds import parse_kinds
     from chaos._report.progress import RunProgress
@@ -112,23 +127,21 @@ def command_run(args: argparse.Namespace) -> int:
         _directory(args.reports_dir, "--reports-dir")
     session = ReportSession(kinds, reports_dir=args.reports_dir, journal=args.journal)
     workers = min(args.jobs or os.cpu_count() or 1, len(plan))
-    try:
-        with RunProgress(Console(stderr=True), len(plan)) as progress:
-            if workers > 1:
-                _run_parallel(plan, args, session, progress, workers)
-            else:
-                for loaded, _, system in plan:
-                    name = f"{loaded.experiment.experiment}[{system.name}]"
-                    task, update = progress.start(name)
-                    session.add(run_one(loaded, system, seed=args.seed, progress=update))
-                    progress.finish(task)
-        session.finish(Console())
-    except (ChaosError, KeyboardInterrupt):
-        raise
-    except Exception as error:
-        raise InternalError(
-            f"chaos-arena run failed: {type(error).__name__}: {error}", seed=args.seed
-        ) from error
+    with StopSignals() as signals:
+        try:
+            with RunProgress(Console(stderr=True), len(plan)) as progress:
+                run = _run_parallel if workers > 1 else _run_serial
+                finished = run(plan, args, session, progress, signals, workers)
+            session.finish(Console())
+        except (ChaosError, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            raise InternalError(
+                f"chaos-arena run failed: {type(error).__name__}: {error}", seed=args.seed
+            ) from error
+    if signals.received is not None:
+        _report_unfinished(args, plan, finished, signals.received)
+        return 128 + signals.received
     return _run_exit_code(session.summaries, fail_on=args.fail_on)
 
 
@@ -152,15 +165,46 @@ def _jobs(text: str) -> int:
     return value
 
 
+def _run_serial(
+    plan: list[PlannedRun],
+    args: argparse.Namespace,
+    session: ReportSession,
+    progress: RunProgress,
+    signals: StopSignals,
+    _workers: int,
+) -> set[int]:
+    """Run the plan in this process, in order; the positions of the runs that finished."""
+    from chaos._engine.runner import run_one
+    from chaos._result import RunInterrupted
+
+    finished: set[int] = set()
+    for index, (loaded, _, system) in enumerate(plan):
+        if signals.stopping:
+            break
+        task, update = progress.start(_run_name(loaded, system))
+        try:
+            outcome = run_one(loaded, system, seed=args.seed, progress=update)
+        except RunInterrupted as stop:
+            signals.note(stop.signum)
+            break
+        session.add(outcome)
+        progress.finish(task)
+        finished.add(index)
+    return finished
+
+
 def _run_parallel(
     plan: list[PlannedRun],
     args: argparse.Namespace,
     session: ReportSession,
     progress: RunProgress,
+    signals: StopSignals,
     workers: int,
-) -> None:
-    """Run the plan in worker processes; summaries arrive in plan order."""
-    from chaos._execution import Job, run_in_workers
+) -> set[int]:
+    """Run the plan in supervised worker processes; the positions of the runs that
+    finished. Reported in plan order, so the report is a serial run's."""
+    from chaos._engine.runner import error_outcome
+    from chaos._execution import Died, Finished, Job, supervise
     from chaos._spec.loader import PortableExperiment
 
     jobs = [
@@ -173,8 +217,64 @@ def _run_parallel(
         )
         for loaded, index, _ in plan
     ]
-    for summary in run_in_workers(jobs, workers, finished=progress.advance):
-        session.add_summary(summary)
+    tasks: dict[int, tuple[TaskID, Callable[[Progress], None] | None]] = {}
+    ended: dict[int, Finished | Died] = {}
+    for event in supervise(jobs, workers, stopping=lambda: signals.stopping):
+        loaded, _, system = plan[event.index]
+        if event.index not in tasks:
+            tasks[event.index] = progress.start(_run_name(loaded, system))
+        task, update = tasks[event.index]
+        if isinstance(event, Finished | Died):
+            ended[event.index] = event
+            progress.finish(task)
+        elif update is not None:
+            update(event.progress)
+    for index in sorted(ended):
+        event = ended[index]
+        if isinstance(event, Finished):
+            session.add_summary(event.summary)
+        else:
+            loaded, _, system = plan[index]
+            session.add(error_outcome(loaded, system, jobs[index].seed, event.reason))
+    return set(ended)
+
+
+def _run_name(loaded: LoadedExperiment, system: ResolvedSystem) -> str:
+    return f"{loaded.experiment.experiment}[{system.name}]"
+
+
+def _report_unfinished(
+    args: argparse.Namespace, plan: list[PlannedRun], finished: set[int], signum: int
+) -> None:
+    """Say what the signal stopped, and the command that runs the rest."""
+    import shlex
+    import signal
+
+    rest = [_run_name(run[0], run[2]) for i, run in enumerate(plan) if i not in finished]
+    reported = "; they are reported above" if finished else ""
+    print(
+        f"chaos-arena: stopped by {signal.Signals(signum).name}: {len(finished)} of "
+        f"{len(plan)} runs finished{reported}",
+        file=sys.stderr,
+    )
+    if not rest:
+        return
+    command = ["chaos-arena", "run", *(str(path) for path in args.paths)]
+    if finished:
+        for name in rest:
+            command += ["--only", name]
+    else:
+        command += [
+            f"--{key}={getattr(args, key)}"
+            for key in ("system", "experiment")
+            if getattr(args, key) is not None
+        ]
+        command += [f"--only={name}" for name in args.only or ()]
+    if args.seed is not None:
+        command += ["--seed", str(args.seed)]
+    if args.journal is not None:
+        command += ["--journal", str(args.journal)]
+    print(f"to run the {len(rest)} that did not: {shlex.join(command)}", file=sys.stderr)
 
 
 PlannedRun = tuple["LoadedExperiment", int, "ResolvedSystem"]
@@ -197,12 +297,25 @@ def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
         for index, system in enumerate(loaded.systems)
         if args.system is None or system.name == args.system
     ]
+    if args.only:
+        plan = _only(plan, args.only)
     if not plan:
         raise SetupError(
             "nothing to run: no experiment matched"
             + (f" system {args.system!r}" if args.system else "")
         )
     return plan
+
+
+def _only(plan: list[PlannedRun], wanted: list[str]) -> list[PlannedRun]:
+    """The runs `--only EXPERIMENT[SYSTEM]` names, in plan order; an unknown name is an
+    error that lists the runs there are."""
+    names = {_run_name(run[0], run[2]): run for run in plan}
+    unknown = [name for name in wanted if name not in names]
+    if unknown:
+        known = ", ".join(sorted(names)) or "none"
+        raise SetupError(f"--only {unknown[0]}: no such run in the given paths (runs: {known})")
+    return [run for name, run in names.items() if name in set(wanted)]
 
 
 def _run_exit_code(summaries: Sequence[RunSummary], *, fail_on: str) -> int:
@@ -429,6 +542,17 @@ def command_new(args: argparse.Namespace) -> int:
         raise SetupError(f"cannot write {target}: {error.strerror}") from None
     print(f"created {target}")
     return EXIT_OK
+
+
+def program() -> None:
+    """The `chaos-arena` command: `main`, with a Ctrl-C during start-up (importing rich,
+    pydantic, moto) an interruption rather than a traceback."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        print("chaos-arena: interrupted", file=sys.stderr)
+        code = 130
+    raise SystemExit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

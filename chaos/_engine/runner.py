@@ -81,40 +81,56 @@ def run_one(
     seed: int | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> Outcome:
-    experiment = loaded.experiment
-    seed = experiment.run_seed(seed)
-    expected = expected_verdict(experiment, system.name)
-    command = reproduce_command(loaded.path, experiment.experiment, system.name, seed)
-
-    def outcome(
-        verdict: RunVerdict, result: RunResult | None = None, evidence: Evidence | None = None
-    ) -> Outcome:
-        return Outcome(
-            experiment,
-            loaded.path,
-            loaded.line,
-            system.name,
-            seed,
-            verdict.verdict,
-            verdict.reason,
-            verdict.results,
-            expected,
-            result,
-            evidence,
-            system_ref=system.ref,
-            reproduce=command,
-            findings=verdict.findings,
-        )
-
+    seed = loaded.experiment.run_seed(seed)
     try:
-        result = World(experiment, system, seed, progress=progress).run()
+        result = World(loaded.experiment, system, seed, progress=progress).run()
     except SetupError as error:
-        return outcome(RunVerdict(Verdict.ERROR, str(error)))
+        return error_outcome(loaded, system, seed, str(error))
     except ChaosError:
         raise
     except Exception as error:
+        command = _reproduce(loaded, system, seed)
         raise InternalError(
             f"{command} crashed: {type(error).__name__}: {error}", seed=seed
         ) from error
     evidence, verdict = judge(result)
-    return outcome(verdict, result, evidence)
+    return _outcome(loaded, system, seed, verdict, result, evidence)
+
+
+def error_outcome(
+    loaded: LoadedExperiment, system: ResolvedSystem, seed: int, reason: str
+) -> Outcome:
+    """A run that could not be judged (its handlers cannot be imported, its worker process
+    died under it): an `error` verdict with the reason."""
+    return _outcome(loaded, system, seed, RunVerdict(Verdict.ERROR, reason))
+
+
+def _reproduce(loaded: LoadedExperiment, system: ResolvedSystem, seed: int) -> str:
+    return reproduce_command(loaded.path, loaded.experiment.experiment, system.name, seed)
+
+
+def _outcome(
+    loaded: LoadedExperiment,
+    system: ResolvedSystem,
+    seed: int,
+    verdict: RunVerdict,
+    result: RunResult | None = None,
+    evidence: Evidence | None = None,
+) -> Outcome:
+    experiment = loaded.experiment
+    return Outcome(
+        experiment,
+        loaded.path,
+        loaded.line,
+        system.name,
+        seed,
+        verdict.verdict,
+        verdict.reason,
+        verdict.results,
+        expected_verdict(experiment, system.name),
+        result,
+        evidence,
+        system_ref=system.ref,
+        reproduce=_reproduce(loaded, system, seed),
+        findings=verdict.findings,
+    )
