@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -73,5 +74,5 @@ class RunInterrupted(KeyboardInterrupt):
     """A run stopped by SIGINT or SIGTERM; raised once the world is torn down cleanly."""
 
     def __init__(self, signum: int) -> None:
-        super().__init__(signum)
+        super().__init__(f"chaos-arena run stopped by {signal.Signals(signum).name}")
         self.signum = signum
