@@ -1,0 +1,117 @@
+"""The README tells the truth: its sample outputs are what the tool prints, its commands run.
+
+Source: issue 13 item 5 ("every sample output in the README ... is produced by
+`scripts/update_readme.py`, and a test fails when the README differs from what it would
+generate. Every command in the README runs as written ..., installs, the full test command
+and pre-commit excepted").
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+SMALL_LIBRARY = ("baseline", "burst-lambda-concurrency", "prolonged-outage")
+"""What `experiments/` holds where the commands run: the library-wide commands run as
+written, on three short experiments rather than fourteen."""
+EXCEPTED = re.compile(r"pip install|pytest -n auto|pre-commit")
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "update_readme", ROOT / "scripts" / "update_readme.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _commands(readme: str) -> list[str]:
+    """Every command of every ```bash block: continuation lines joined, trailing comments
+    dropped, a here-document kept with its command (to its closing word)."""
+    commands: list[str] = []
+    for block in re.findall(r"```bash\n(.*?)```", readme, re.S):
+        lines = iter(block.replace("\\\n", " ").splitlines())
+        for line in lines:
+            command = re.sub(r"\s{2,}#.*$", "", line).strip()
+            if heredoc := re.search(r"<<'?(\w+)'?", command):
+                body = []
+                for more in lines:
+                    body.append(more)
+                    if more.strip() == heredoc[1]:
+                        break
+                command = "\n".join([command, *body])
+            if command and not EXCEPTED.search(command):
+                commands.append(command)
+    return commands
+
+
+@pytest.mark.slow
+def test_the_readme_samples_are_what_the_tool_prints() -> None:
+    """The quick blocks (a run's summary, the walkthrough, validate) are regenerated and
+    compared; `results` (the whole library) is checked by the next test."""
+    generator = _generator()
+    readme = README.read_text(encoding="utf-8")
+    quick = set(generator.PRODUCERS) - {"results"}
+    assert generator.generate(readme, quick) == readme, "run python scripts/update_readme.py"
+
+
+@pytest.mark.slow
+def test_the_readme_results_are_a_real_run_of_the_library() -> None:
+    generator = _generator()
+    readme = README.read_text(encoding="utf-8")
+    assert generator.generate(readme, {"results"}) == readme, "run python scripts/update_readme.py"
+
+
+def test_the_generator_finds_every_block_and_rejects_unknown_ones() -> None:
+    generator = _generator()
+    readme = README.read_text(encoding="utf-8")
+    names = {match["name"] for match in generator.BLOCK.finditer(readme)}
+    assert names == set(generator.PRODUCERS)
+    with pytest.raises(SystemExit, match="no producer"):
+        generator.generate("<!-- generated:nope -->\n<!-- /generated:nope -->\n")
+
+
+def test_commands_are_extracted_whole() -> None:
+    commands = _commands(README.read_text(encoding="utf-8"))
+    assert any(c.startswith("sed -e") and "my-outage.chaos.yaml" in c for c in commands)
+    heredoc = [c for c in commands if c.startswith("cat >> my-outage.chaos.yaml <<'EOF'")]
+    assert len(heredoc) == 1 and heredoc[0].endswith("\nEOF"), heredoc
+    assert not [c for c in commands if EXCEPTED.search(c)]
+
+
+@pytest.mark.slow
+def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
+    """In a scratch project (the small library, the examples), in order, each exits 0, or 1
+    where the README says a verdict is not as expected."""
+    (tmp_path / "experiments").mkdir()
+    for name in SMALL_LIBRARY:
+        shutil.copy(ROOT / "experiments" / f"{name}.chaos.yaml", tmp_path / "experiments")
+    shutil.copytree(
+        ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    # A user's project has tests of its own: `pytest -m "not chaos"` selects them.
+    (tmp_path / "test_own.py").write_text("def test_own_code():\n    assert True\n")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    for command in _commands(README.read_text(encoding="utf-8")):
+        done = subprocess.run(
+            ["bash", "-e", "-c", command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode in (0, 1), f"{command}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
