@@ -148,6 +148,9 @@ def results(scratch: Scratch, readme: str) -> str:
     return report.replace("## chaos-arena:", "#### chaos-arena:", 1) + "\n"
 
 
+SHOWN_COMMANDS = (("## What a run tells you", 0), ("### Walkthrough", 0), ("### Walkthrough", 1))
+"""The README's ```bash blocks (heading, position) that producers run as written."""
+
 PRODUCERS: dict[str, Callable[[Scratch, str], str]] = {
     "run-summary": run_summary,
     "walkthrough-finding": walkthrough_finding,
