@@ -7,10 +7,11 @@ figure), as the CLI runs it: the run, the judging, and the journal with its ledg
 a temporary directory. Traffic is a steady 100 requests a second, which the reference systems
 serve without a throttle, so every request does the same work at every size.
 
-Printed per run: peak RSS; the RSS before the run (interpreter, chaos-arena, moto, botocore
+Printed per size: peak RSS; the RSS before the run (interpreter, chaos-arena, moto, botocore
 imported and a small warm-up run done); the growth per request; moto's share, measured apart:
 the items left in the effects table (they stay: the final read counts them) and, for the
-event-driven system, what moto keeps of the posted WebSocket messages; and, at two sizes or
+event-driven system, what moto keeps of the posted WebSocket messages (measured in a second
+run of the same size: walking moto's objects allocates their attribute dicts); and, at two sizes or
 more, the marginal cost per request between consecutive sizes (fixed costs cancel out).
 
     python bench/memory.py                          # 1k, 10k, 100k, sync and eda
@@ -36,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 RATE = 100
+MEASURE_MOTO = False
+"""Set in the child run that measures moto's share (see `child`)."""
 """Requests a second: both reference systems serve it without throttling."""
 
 
@@ -106,7 +109,10 @@ def child(requests: int, system: str) -> dict[str, Any]:
     final_state = World._final_state
 
     def measured_final_state(world: World, account: Any) -> Any:
-        shares.append(moto_share())  # before the account's backends are reset
+        # Before the account's backends are reset. Python 3.11 keeps an object's attributes
+        # inline until its `__dict__` is asked for, so measuring moto's items allocates their
+        # dicts: done only when asked (a run of its own), or it would swell the peak.
+        shares.append(moto_share() if MEASURE_MOTO else {})
         return final_state(world, account)
 
     World._final_state = measured_final_state  # type: ignore[method-assign]
@@ -136,8 +142,16 @@ def child(requests: int, system: str) -> dict[str, Any]:
 
 
 def measure(requests: int, system: str) -> dict[str, Any]:
+    """Peak RSS from one run, moto's share from another (measuring it costs memory)."""
+    figures = _child_run(requests, system)
+    moto = _child_run(requests, system, "--moto")
+    figures.update({key: moto[key] for key in ("moto_items_mb", "moto_posted_mb")})
+    return figures
+
+
+def _child_run(requests: int, system: str, *flags: str) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", system, str(requests)],
+        [sys.executable, __file__, "--child", system, str(requests), *flags],
         capture_output=True,
         text=True,
         check=False,
@@ -153,8 +167,11 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated")
     parser.add_argument("--systems", default="sync,eda", help="comma-separated")
     parser.add_argument("--child", nargs=2, metavar=("SYSTEM", "REQUESTS"), help=argparse.SUPPRESS)
+    parser.add_argument("--moto", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        global MEASURE_MOTO  # noqa: PLW0603  (one setting for the child process)
+        MEASURE_MOTO = args.moto
         print(json.dumps(child(int(args.child[1]), args.child[0])))
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
