@@ -96,7 +96,7 @@ def add_max_requests(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="refuse an experiment that sends more than N requests a run (default: "
         f"{DEFAULT_MAX_REQUESTS:,}). A run keeps every request's history in memory, about "
-        "2.5 KB a request, so the default keeps a run within a few GB; raise it for "
+        "3-4 KB a request, so the default keeps a run within a few GB; raise it for "
         "bigger runs if the machine has the memory",
     )
 

@@ -135,7 +135,7 @@ def add_options(parser: pytest.Parser) -> None:
         default="",
         help="refuse an experiment that sends more requests a run than this (default: "
         f"{DEFAULT_MAX_REQUESTS:,}: a run keeps every request's history in memory, about "
-        "2.5 KB a request, so a run stays within a few GB)",
+        "3-4 KB a request, so a run stays within a few GB)",
     )
     parser.addini(
         "chaos_journal",

@@ -2,8 +2,8 @@
 form (never by generating them), and the limit a run is held to.
 
 A run keeps every request's history (the ledger) and moto keeps every item a handler writes,
-so memory grows with the requests: ~2.5 KB each on the reference systems (`bench/memory.py`),
-moto's ~1.3 KB table item included. `steady: {rate: 100000/s, for: 1h}` is 360 million
+so memory grows with the requests: 3-4 KB each on the reference systems (`bench/memory.py`),
+moto's table item (~2 KB) included. `steady: {rate: 100000/s, for: 1h}` is 360 million
 requests, hundreds of GB: a valid-looking file that would take the machine down. The loader
 refuses an experiment above the limit as it refuses any other bad value, at the key that
 asks for the traffic, saying the number; the front ends let the user raise it.
@@ -22,14 +22,14 @@ if TYPE_CHECKING:
     from chaos._spec.experiment import Workload
 
 DEFAULT_MAX_REQUESTS = 1_000_000
-"""A million requests: a run within ~3 GB and about an hour of CPU on the reference systems,
+"""A million requests: a run within ~4 GB and under half an hour of CPU on the reference systems,
 where the shipped experiments send 10,000 at most. Raise it with `--max-requests N` (pytest:
 `--chaos-max-requests N` or ini `chaos_max_requests`)."""
 
 RAISE_HINT = (
     "lower the rate or shorten the traffic; or raise the limit with --max-requests N "
     "(pytest: --chaos-max-requests N or ini chaos_max_requests), knowing that each request "
-    "holds about 2.5 KB of memory until the run ends"
+    "holds 3-4 KB of memory until the run ends"
 )
 
 
