@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chaos._errors import ChaosError, InternalError, SetupError, SpecError
+from chaos._errors import ChaosError, Diagnostic, InternalError, SetupError, SpecError
 
 if TYPE_CHECKING:
     from chaos._report.data import RunSummary
@@ -90,7 +90,8 @@ def command_run(args: argparse.Namespace) -> int:
     """Run, show progress on a terminal, then the report; exit codes in the module doc.
 
     A run whose verdict is `error` (its handlers could not even be imported) exits 2, like
-    an invalid experiment: nothing was judged.
+    an invalid experiment: nothing was judged. Invalid files do not stop the valid rest (as
+    under pytest): their problems are printed first, the rest runs, and the exit is 2.
     """
     from rich.console import Console
 
@@ -104,7 +105,8 @@ def command_run(args: argparse.Namespace) -> int:
         kinds = parse_kinds(args.report or ["terminal"])
     except ValueError as error:
         raise SetupError(f"--report: {error}") from None
-    plan = _run_plan(args)
+    plan, problems = _run_plan(args)
+    _announce_invalid(problems, plan)
     # Checked before hours of runs, not after: a file in the way is the user's to move.
     if args.journal is not None:
         _directory(args.journal, "--journal")
@@ -129,7 +131,35 @@ def command_run(args: argparse.Namespace) -> int:
         raise InternalError(
             f"chaos-arena run failed: {type(error).__name__}: {error}", seed=args.seed
         ) from error
+    if problems:
+        _remind_invalid(problems, args.paths)
+        return EXIT_INVALID
     return _run_exit_code(session.summaries, fail_on=args.fail_on)
+
+
+def _announce_invalid(problems: Sequence[Diagnostic], plan: Sequence[PlannedRun]) -> None:
+    """The problems of the files that will not run, before the runs of the others."""
+    if not problems:
+        return
+    print(SpecError(list(problems)).render(), file=sys.stderr)
+    files = _plural(len({d.path for d in problems}), "invalid file")
+    print(
+        f"chaos-arena: {_plural(len(problems), 'problem')} in {files}; running the other "
+        f"{_plural(len(plan), 'run')}",
+        file=sys.stderr,
+    )
+
+
+def _remind_invalid(problems: Sequence[Diagnostic], paths: Sequence[Path]) -> None:
+    """After the report, which may have scrolled the problems away: that some files did
+    not run, and how to see why."""
+    files = sorted({d.path for d in problems})
+    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    print(
+        f"chaos-arena: {_plural(len(files), 'invalid file')} did not run ({shown}); "
+        f"see why with: chaos-arena validate {' '.join(str(p) for p in paths)}",
+        file=sys.stderr,
+    )
 
 
 def _directory(path: Path, option: str) -> None:
@@ -182,14 +212,15 @@ PlannedRun = tuple["LoadedExperiment", int, "ResolvedSystem"]
 that), and the system."""
 
 
-def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
-    """Every (experiment, system) to run, validated before anything runs."""
+def _run_plan(args: argparse.Namespace) -> tuple[list[PlannedRun], list[Diagnostic]]:
+    """Every valid (experiment, system) to run, validated before anything runs, and the
+    problems of the files (or experiments) that cannot run; SpecError if none can."""
     from chaos._loading import loader
 
-    experiments = loader().paths(args.paths)
+    experiments, problems = loader().valid_paths(args.paths)
     if args.experiment is not None:
         experiments = [e for e in experiments if e.experiment.experiment == args.experiment]
-        if not experiments:
+        if not experiments and not problems:
             raise SetupError(f"no experiment named {args.experiment!r} in the given paths")
     plan = [
         (loaded, index, system)
@@ -197,12 +228,14 @@ def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
         for index, system in enumerate(loaded.systems)
         if args.system is None or system.name == args.system
     ]
+    if not plan and problems:
+        raise SpecError(problems)
     if not plan:
         raise SetupError(
             "nothing to run: no experiment matched"
             + (f" system {args.system!r}" if args.system else "")
         )
-    return plan
+    return plan, problems
 
 
 def _run_exit_code(summaries: Sequence[RunSummary], *, fail_on: str) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,14 +129,31 @@ def write_journal(outcome: Outcome, directory: Path, *, ledger: bool = True) -> 
 
 
 def write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write `path` whole or not at all: into a new file beside it, then renamed over it.
+
+    The new file is created with mode 0666 less the umask, as `open` would (0644 by
+    default), so a CI step running as another user can read journals and reports;
+    `tempfile.mkstemp` would make it 0600.
+    """
+    handle, temporary = _new_file_beside(path)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+
+
+def _new_file_beside(path: Path) -> tuple[int, Path]:
+    """A descriptor on a file that did not exist, in `path`'s directory (hidden)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
 
 
 def journaled_summary(
