@@ -73,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         "any system did not survive, expected or not",
     )
     run.add_argument(
+        "--stories",
+        type=_stories,
+        default=3,
+        metavar="N",
+        help="request stories each finding shows in the report (default: 3; 'all' for "
+        "every one); journals keep them all",
+    )
+    run.add_argument(
         "--jobs",
         "-j",
         type=_jobs,
@@ -112,7 +120,9 @@ def command_run(args: argparse.Namespace) -> int:
         _directory(args.journal, "--journal")
     if kinds & set(FILE_NAMES):
         _directory(args.reports_dir, "--reports-dir")
-    session = ReportSession(kinds, reports_dir=args.reports_dir, journal=args.journal)
+    session = ReportSession(
+        kinds, reports_dir=args.reports_dir, journal=args.journal, stories=args.stories
+    )
     workers = min(args.jobs or os.cpu_count() or 1, len(plan))
     try:
         with RunProgress(Console(stderr=True), len(plan)) as progress:
@@ -170,6 +180,21 @@ def _directory(path: Path, option: str) -> None:
         raise SetupError(f"{option} {path}: a file is in the way; name a directory") from None
     except OSError as error:
         raise SetupError(f"{option} {path}: cannot create it: {error.strerror}") from None
+
+
+def _stories(text: str) -> int | None:
+    """A number of request stories, or None for `all`."""
+    if text == "all":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of stories (a number, or 'all')"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("--stories cannot be negative")
+    return value
 
 
 def _jobs(text: str) -> int:

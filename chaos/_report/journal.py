@@ -2,7 +2,9 @@
 
 Keys (DESIGN.md section 6): experiment, system, seed, verdict, expected, as_expected,
 counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus source,
-reason, reproduce, ledger_records, handler_failures (what the handler's code did when it
+reason, reproduce, stories (every request story the findings sampled, each once, with the
+other requests whose story went the same way: reports show the first few), ledger_records,
+handler_failures (what the handler's code did when it
 failed, with the first traceback) and logs (the name of the `.logs.jsonl` file beside the
 journal holding what handlers printed and logged, per invocation; null when nothing).
 Files are written whole or not at all.
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chaos._checks.accounting import percentile
+from chaos._report.data import grouped_stories
 
 if TYPE_CHECKING:
     from chaos._engine.runner import Outcome
@@ -48,6 +51,10 @@ def journal(outcome: Outcome) -> dict[str, Any]:
                 "finding": r.finding.render(reproduce=outcome.reproduce) if r.finding else None,
             }
             for r in outcome.results
+        ],
+        "stories": [
+            {"request_id": story.request_id, "lines": list(story.lines), "alike": list(story.alike)}
+            for story in grouped_stories(r.finding for r in outcome.results if r.finding)
         ],
         "latency": {"p50": None, "p95": None, "p99": None},
         "acceptance_latency": {"p50": None, "p95": None, "p99": None},
