@@ -4,10 +4,10 @@ Keys (DESIGN.md section 6): experiment, system, seed, verdict, expected, as_expe
 counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus source,
 reason, reproduce, stories (every request story the findings sampled, each once, with the
 other requests whose story went the same way: reports show the first few), ledger_records,
-handler_failures (what the handler's code did when it
-failed, with the first traceback) and logs (the name of the `.logs.jsonl` file beside the
-journal holding what handlers printed and logged, per invocation; null when nothing).
-Files are written whole or not at all.
+handler_failures (what the handler's code did when it failed, with the first traceback) and
+logs (the name of the `.logs.jsonl` file beside the journal holding what handlers printed
+and logged, per invocation; null when nothing). Files are written whole or not at all, with
+the permissions the umask gives.
 """
 
 from __future__ import annotations

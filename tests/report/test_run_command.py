@@ -183,3 +183,32 @@ def test_atomic_writes_follow_a_stricter_umask(tmp_path: Path) -> None:
         os.umask(previous)
     assert (tmp_path / "private.json").stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["private.json"]  # no temporary left
+
+
+def test_stories_caps_the_request_stories_of_a_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "wrong.chaos.yaml"
+    path.write_text(
+        CALM.replace("assertions: [no_loss]", "assertions: [{success_rate: 100%}]").replace(
+            "systems: [eda]", "systems: [sync]"
+        )
+    )
+    assert main(["run", str(path), "--stories", "0"]) == 1
+    out = capsys.readouterr().out
+    assert "sync failed, but calm expects it to survive." in out
+    assert "  request r0" not in out
+    assert "more kind of request story (chaos-arena run --stories N shows more" in out
+    assert main(["run", str(path), "--stories", "all"]) == 1
+    out = capsys.readouterr().out
+    assert "  request r0" in out and "more kind" not in out
+
+
+@pytest.mark.parametrize("value", ["-1", "some"])
+def test_a_bad_stories_value_exits_2(
+    calm: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(calm), "--stories", value])
+    assert exit_.value.code == 2
+    assert "--stories" in capsys.readouterr().err
