@@ -84,6 +84,8 @@ def _not_files(directory: pytest.Directory) -> list[ChaosFile]:
         path = Path(entry.path)
         if not settings.collects(path, explicit=False) or _is_regular_file(entry):
             continue
+        if directory.session.isinitpath(path) and path.is_dir():
+            continue  # a directory named on the command line is searched, as the CLI does
         if directory.ihook.pytest_ignore_collect(collection_path=path, config=directory.config):
             continue
         found.append(ChaosFile.from_parent(directory, path=path))

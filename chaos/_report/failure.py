@@ -50,8 +50,7 @@ def failure_lines(
     lines = [
         f"{summary.label} {summary.verdict}, but {summary.experiment} expects it to {expecting}."
     ]
-    failed = "; ".join(detail for _, status, detail in summary.assertions if status == "failed")
-    if summary.reason != failed and not summary.notes:
+    if _reason_says_more(summary):
         lines.append(f"  {summary.reason}")
     for note in summary.notes:
         lines.append(f"  ! {note.title}")
@@ -74,6 +73,16 @@ def failure_lines(
     if where:
         lines.append(f"  seed {summary.seed} · {summary.path}:{summary.line}")
     return lines
+
+
+def _reason_says_more(summary: RunSummary) -> bool:
+    """Whether the reason says what the lines below it do not (it is usually the failed
+    assertions' details and the handler's failures, joined)."""
+    rest = summary.reason
+    shown = [detail for _, status, detail in summary.assertions if status == "failed"]
+    for part in sorted([*shown, *(note.title for note in summary.notes)], key=len, reverse=True):
+        rest = rest.replace(part, "")
+    return bool(rest.strip("; "))
 
 
 def _assertion_lines(summary: RunSummary) -> list[str]:

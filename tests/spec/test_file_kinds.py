@@ -232,3 +232,24 @@ def test_pytest_reports_each_bad_file_as_an_error_item(pytester: pytest.Pytester
     for name in ("a", "b", "fifo", "zero", "dangling", "folder", "utf16", "utf16be", "latin1"):
         result.stdout.fnmatch_lines([f"ERROR {name}.chaos.yaml::validate - *"])
     result.stdout.fnmatch_lines(["*it is a named pipe (FIFO), not a regular file*"])
+
+
+def test_pytest_searches_a_directory_named_on_its_command_line(
+    pytester: pytest.Pytester,
+) -> None:
+    """Named on the command line, a directory is searched, whatever its name (as
+    `chaos-arena run` does); found in a search, one named like an experiment is reported."""
+    folder = _directory(pytester.path)
+    (folder / "calm.chaos.yaml").write_text(CALM)
+    named = pytester.runpytest("-p", "no:randomly", "-p", "no:cacheprovider", str(folder))
+    named.assert_outcomes(passed=1)
+    searched = pytester.runpytest("-p", "no:randomly", "-p", "no:cacheprovider")
+    searched.assert_outcomes(passed=1, errors=1)
+
+
+def test_list_marks_bad_files_invalid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _every_kind(tmp_path)
+    assert main(["list", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "fifo.chaos.yaml: invalid, 1 problem" in out
+    assert "calm.chaos.yaml:1  calm  [eda]" in out
