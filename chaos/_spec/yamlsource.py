@@ -175,7 +175,8 @@ def read_text(path: Path) -> str:
     try:
         # O_NONBLOCK: if the file became a FIFO since it was looked at, opening it does not
         # wait for a writer; fstat below then refuses it.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        descriptor = os.open(path, flags)
     except OSError as error:
         raise YamlProblem(_open_problem(path, error)) from None
     with os.fdopen(descriptor, "rb") as handle:
@@ -298,7 +299,7 @@ def decode(path: str, raw: bytes) -> str:
                 path,
                 _WHOLE_FILE,
                 0,
-                f"the file is encoded as {encoding}; experiment files are UTF-8",
+                f"the file is encoded as {encoding}; chaos-arena reads UTF-8 only",
                 hint="save it as UTF-8 (your editor's 'save with encoding', or "
                 f"iconv -f {encoding.split()[0]} -t UTF-8 {path} > converted.yaml)",
             )

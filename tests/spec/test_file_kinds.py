@@ -104,7 +104,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
     ),
     "utf-16": (
         _utf16,
-        "utf16.chaos.yaml: the file is encoded as UTF-16; experiment files are UTF-8\n"
+        "utf16.chaos.yaml: the file is encoded as UTF-16; chaos-arena reads UTF-8 only\n"
         "    hint: save it as UTF-8",
     ),
     "utf-16 without a byte-order mark": (
