@@ -50,7 +50,7 @@ class UnexpectedVerdict(GuaranteeViolation):
         summary: RunSummary,
         *,
         rerun: str = "",
-        stories: int | None = 3,
+        stories: int | None = 3,  # failure.DEFAULT_STORIES: this module imports cheaply
         more: str = "the journal keeps them all",
     ) -> None:
         from chaos._report.failure import failure_lines, headline

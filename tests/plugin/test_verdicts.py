@@ -68,6 +68,9 @@ def test_chaos_stories_caps_the_request_stories(pytester: pytest.Pytester) -> No
     every = pytester.runpytest("--chaos-system", "sync", "--chaos-stories", "all")
     every.stdout.fnmatch_lines(["  request r0*"])
     assert "more kind" not in every.stdout.str()
+    pytester.makeini("[pytest]\nchaos_stories = 0\n")
+    from_ini = pytester.runpytest("--chaos-system", "sync")
+    from_ini.stdout.fnmatch_lines(["  ... 1 more kind of request story*"])
 
 
 def test_a_bad_chaos_stories_is_a_usage_error(pytester: pytest.Pytester) -> None:

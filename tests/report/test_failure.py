@@ -62,3 +62,17 @@ def test_the_end_reproduces_and_locates() -> None:
         "  seed 7 · experiments/db.chaos.yaml:3",
     ]
     assert failure_lines(_eda(), where=False)[-1].startswith("  reproduce:")
+
+
+def test_every_front_end_defaults_to_the_same_number_of_stories() -> None:
+    """The CLI and the API spell the default out (they import without the report)."""
+    import inspect
+
+    from chaos._cli import build_parser
+    from chaos._report.failure import DEFAULT_STORIES
+    from chaos.api import UnexpectedVerdict, check
+
+    assert build_parser().parse_args(["run", "x.chaos.yaml"]).stories == DEFAULT_STORIES
+    assert inspect.signature(check).parameters["stories"].default == DEFAULT_STORIES
+    init = inspect.signature(UnexpectedVerdict.__init__)
+    assert init.parameters["stories"].default == DEFAULT_STORIES
