@@ -89,7 +89,7 @@ def print_report(
         ):
             console.print(renderable)
     console.print()
-    console.print(scoreboard(ordered))
+    console.print(scoreboard(ordered, width=console.width))
 
 
 def _title(experiments: list[list[RunSummary]], runs: list[RunSummary], glyphs: Glyphs) -> str:
@@ -282,30 +282,37 @@ def stacked_counts(runs: Sequence[RunSummary], glyphs: Glyphs, width: int) -> Gr
     return Group(*blocks)
 
 
-def scoreboard(summaries: Sequence[RunSummary]) -> RenderableType:
-    """Per system: survived x/n, as expected x/n, and what that means in a sentence."""
+def scoreboard(summaries: Sequence[RunSummary], *, width: int = 80) -> RenderableType:
+    """Per system: survived x/n, as expected x/n, and what that means in a sentence; below
+    `STACKED_BELOW_WIDTH` columns each system's sentence goes under its figures."""
+    stacked = width < STACKED_BELOW_WIDTH
     table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
     table.add_column("system", no_wrap=True)
     table.add_column("survived", justify="right", no_wrap=True)
     table.add_column("as expected", justify="right", no_wrap=True)
     table.add_column("what it means", ratio=1, overflow="fold")
+    blocks: list[RenderableType] = []
     for standing in standings(summaries):
         style = (
             "green"
             if standing.survived == standing.runs
             else ("red" if standing.survived == 0 else "yellow")
         )
-        table.add_row(
-            Text(standing.system, style="bold"),
-            Text(f"{standing.survived}/{standing.runs}", style=f"bold {style}"),
-            f"{standing.as_expected}/{standing.runs}",
-            standing.sentence,
+        survived = Text(f"{standing.survived}/{standing.runs}", style=f"bold {style}")
+        expected = f"{standing.as_expected}/{standing.runs}"
+        if not stacked:
+            system = Text(standing.system, style="bold")
+            table.add_row(system, survived, expected, standing.sentence)
+            continue
+        head = Text.assemble(
+            (standing.system, "bold"), " survived ", survived, f", as expected {expected}"
         )
+        blocks += [head, Padding(Text(standing.sentence), (0, 0, 0, 2), expand=False)]
     all_expected = all(s.as_expected for s in summaries)
     verdict = Text(expectation_line(summaries), style="bold green" if all_expected else "bold red")
     return Group(
         Rule(Text("scoreboard", style="bold"), align="left", style="dim"),
-        _indented(table),
+        _indented(Group(*blocks) if stacked else table),
         Padding(verdict, (1, 0, 0, 1), expand=False),
     )
 

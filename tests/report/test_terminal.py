@@ -177,6 +177,19 @@ def test_a_narrow_console_stacks_the_table_per_system(width: int) -> None:
     assert max(cell_len(line) for line in lines) <= max(width, 40)
 
 
+def test_a_narrow_console_stacks_the_scoreboard() -> None:
+    lines = render_text(summaries(), width=40).splitlines()
+    board = lines[next(i for i, line in enumerate(lines) if line.startswith("scoreboard")) :]
+    assert board[1:3] == [
+        " sync survived 0/2, as expected 2/2",
+        "   sync survived 0 of 2. Failed 2:",
+    ]
+    assert " eda survived 1/2, as expected 1/2" in board
+    # Words wrap whole: no sentence is folded into a column a few letters wide.
+    assert all(len(line) <= 40 for line in board)
+    assert not any(line.strip() in ("B", "s", "e", "rs") for line in board)
+
+
 def test_sixty_columns_keep_the_table() -> None:
     lines = render_text(summaries(), width=60).splitlines()
     assert any(line.split()[:2] == ["system", "sent"] for line in lines)
