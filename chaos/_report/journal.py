@@ -1,7 +1,10 @@
 """The JSON journal: one document per experiment and system, with stable keys.
 
 Keys (DESIGN.md section 6): experiment, system, seed, verdict, expected, as_expected,
-counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus source,
+counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus cost
+(total, per service, per completed request, a month at the steady rate, each priced line
+and the price table), score (the resilience score; each assertion's degree and weight are
+in assertions), source,
 reason, reproduce, ledger_records, handler_failures (what the handler's code did when it
 failed, with the first traceback) and logs (the name of the `.logs.jsonl` file beside the
 journal holding what handlers printed and logged, per invocation; null when nothing).
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chaos._checks.accounting import percentile
+from chaos._checks.score import run_score
 
 if TYPE_CHECKING:
     from chaos._engine.runner import Outcome
@@ -45,10 +49,14 @@ def journal(outcome: Outcome) -> dict[str, Any]:
                 "status": r.status.value,
                 "passed": r.passed,
                 "detail": r.detail,
+                "degree": r.graded,
+                "weight": r.weight,
                 "finding": r.finding.render(reproduce=outcome.reproduce) if r.finding else None,
             }
             for r in outcome.results
         ],
+        "score": run_score(outcome.verdict, outcome.results),
+        "cost": outcome.bill.to_dict() if outcome.bill is not None else None,
         "latency": {"p50": None, "p95": None, "p99": None},
         "acceptance_latency": {"p50": None, "p95": None, "p99": None},
         "handler_failures": [],

@@ -21,7 +21,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from chaos._report import charts
+from chaos._report import charts, costs
 from chaos._report.charts import Glyphs, glyphs_for
 from chaos._report.data import RunSummary
 from chaos._report.kinds import SHOWN_COUNTS
@@ -49,6 +49,8 @@ LEGEND = (
     "ok client success rate",
     "p99 completion latency",
     "thr DynamoDB throttles",
+    "cost what the run cost",
+    "/mo a month at the steady rate",
 )
 VERDICT_COLUMN_MIN_WIDTH = 90
 """Below this the verdict moves from the table into the reason line, so nothing wraps."""
@@ -134,7 +136,7 @@ def counts_table(runs: Sequence[RunSummary], glyphs: Glyphs, *, verdict_column: 
     table.add_column("system", no_wrap=True)
     for header, _ in COLUMNS:
         table.add_column(header, justify="right", no_wrap=True)
-    for header in ("ok", "p99", "thr"):
+    for header in ("ok", "p99", "thr", "cost", "/mo"):
         table.add_column(header, justify="right", no_wrap=True)
     if verdict_column:
         table.add_column("verdict", no_wrap=True)
@@ -144,6 +146,8 @@ def counts_table(runs: Sequence[RunSummary], glyphs: Glyphs, *, verdict_column: 
         cells.append(Text(_percent(run.success_rate)))
         cells.append(Text(charts.seconds_text(run.p99)))
         cells.append(Text(charts.compact(run.db_throttles) if run.counts else "-"))
+        cells.append(Text(costs.dollars(run.cost)))
+        cells.append(Text(costs.dollars(run.cost_monthly)))
         if verdict_column:
             cells.append(verdict_text(run, glyphs))
         table.add_row(*cells)
@@ -190,6 +194,7 @@ def scoreboard(summaries: Sequence[RunSummary]) -> RenderableType:
     table.add_column("system", no_wrap=True)
     table.add_column("survived", justify="right", no_wrap=True)
     table.add_column("as expected", justify="right", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
     table.add_column("what it means", ratio=1, overflow="fold")
     for standing in standings(summaries):
         style = (
@@ -201,13 +206,17 @@ def scoreboard(summaries: Sequence[RunSummary]) -> RenderableType:
             Text(standing.system, style="bold"),
             Text(f"{standing.survived}/{standing.runs}", style=f"bold {style}"),
             f"{standing.as_expected}/{standing.runs}",
+            costs.score_text(standing.score.score),
             standing.sentence,
         )
     all_expected = all(s.as_expected for s in summaries)
     verdict = Text(expectation_line(summaries), style="bold green" if all_expected else "bold red")
+    money = [Text(line) for line in costs.comparisons(summaries)]
     return Group(
         Rule(Text("scoreboard", style="bold"), align="left", style="dim"),
         _indented(table),
+        *(Padding(line, (1, 0, 0, 1), expand=False) for line in money[:1]),
+        *(_indented(line) for line in money[1:]),
         Padding(verdict, (1, 0, 0, 1), expand=False),
     )
 
