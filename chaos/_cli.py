@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from chaos._report.session import ReportSession
     from chaos._spec.catalog import ResolvedSystem
     from chaos._spec.loader import LoadedExperiment, Loader
+    from chaos._spec.prices import PriceTable
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -45,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--system", metavar="NAME", help="run only this system")
     run.add_argument("--experiment", metavar="NAME", help="run only this experiment")
     run.add_argument("--seed", type=int, metavar="N", help="override every experiment's seed")
+    run.add_argument(
+        "--prices",
+        type=Path,
+        metavar="FILE",
+        help="a price table whose prices override the shipped us-east-1 table (and any "
+        "system definition's prices:) for every run's cost",
+    )
     run.add_argument(
         "--journal",
         type=Path,
@@ -185,8 +194,12 @@ that), and the system."""
 def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
     """Every (experiment, system) to run, validated before anything runs."""
     from chaos._loading import loader
+    from chaos._spec.prices import prices_from
 
+    prices = prices_from(args.prices) if args.prices is not None else None
     experiments = loader().paths(args.paths)
+    if prices is not None:
+        experiments = [_priced(loaded, prices) for loaded in experiments]
     if args.experiment is not None:
         experiments = [e for e in experiments if e.experiment.experiment == args.experiment]
         if not experiments:
@@ -203,6 +216,11 @@ def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
             + (f" system {args.system!r}" if args.system else "")
         )
     return plan
+
+
+def _priced(loaded: LoadedExperiment, prices: PriceTable) -> LoadedExperiment:
+    """The experiment with every system priced by the `--prices` table."""
+    return replace(loaded, systems=tuple(replace(s, prices=prices) for s in loaded.systems))
 
 
 def _run_exit_code(summaries: Sequence[RunSummary], *, fail_on: str) -> int:

@@ -52,8 +52,10 @@ LEGEND = (
     "cost what the run cost",
     "/mo a month at the steady rate",
 )
-VERDICT_COLUMN_MIN_WIDTH = 90
+VERDICT_COLUMN_MIN_WIDTH = 110
 """Below this the verdict moves from the table into the reason line, so nothing wraps."""
+MONEY_COLUMNS_MIN_WIDTH = 90
+"""Below this the cost columns are left out (the scoreboard still compares costs)."""
 INDENT = (0, 0, 0, 1)
 
 
@@ -112,7 +114,8 @@ def experiment_section(
     if first.description:
         yield _indented(Text(first.description, style="dim italic"))
     wide = console.width >= VERDICT_COLUMN_MIN_WIDTH
-    yield _indented(counts_table(runs, glyphs, verdict_column=wide))
+    money = console.width >= MONEY_COLUMNS_MIN_WIDTH
+    yield _indented(counts_table(runs, glyphs, verdict_column=wide, money_columns=money))
     yield _indented(reasons(runs, glyphs, verdict_shown=wide))
     timeline = timeline_grid(runs, console.width - 1, glyphs)
     if timeline is not None:
@@ -131,12 +134,18 @@ def _indented(renderable: RenderableType) -> Padding:
     return Padding(renderable, INDENT, expand=False)
 
 
-def counts_table(runs: Sequence[RunSummary], glyphs: Glyphs, *, verdict_column: bool) -> Table:
+def counts_table(
+    runs: Sequence[RunSummary],
+    glyphs: Glyphs,
+    *,
+    verdict_column: bool,
+    money_columns: bool = True,
+) -> Table:
     table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
     table.add_column("system", no_wrap=True)
     for header, _ in COLUMNS:
         table.add_column(header, justify="right", no_wrap=True)
-    for header in ("ok", "p99", "thr", "cost", "/mo"):
+    for header in ("ok", "p99", "thr", *(("cost", "/mo") if money_columns else ())):
         table.add_column(header, justify="right", no_wrap=True)
     if verdict_column:
         table.add_column("verdict", no_wrap=True)
@@ -146,8 +155,9 @@ def counts_table(runs: Sequence[RunSummary], glyphs: Glyphs, *, verdict_column: 
         cells.append(Text(_percent(run.success_rate)))
         cells.append(Text(charts.seconds_text(run.p99)))
         cells.append(Text(charts.compact(run.db_throttles) if run.counts else "-"))
-        cells.append(Text(costs.dollars(run.cost)))
-        cells.append(Text(costs.dollars(run.cost_monthly)))
+        if money_columns:
+            cells.append(Text(costs.dollars(run.cost)))
+            cells.append(Text(costs.dollars(run.cost_monthly)))
         if verdict_column:
             cells.append(verdict_text(run, glyphs))
         table.add_row(*cells)
