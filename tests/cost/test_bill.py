@@ -244,3 +244,17 @@ def test_a_bad_price_file_is_a_located_error(
     rendered = caught.value.render()
     assert f"{path}{where}" in rendered or (where == ":" and str(path) in rendered)
     assert message in rendered
+
+
+def test_read_request_units_follow_item_sizes() -> None:
+    """DynamoDB reads: GetItem rounds the item up to 4 KB, eventually consistent reads cost
+    half; Query rounds the sum of the items it read (Developer Guide,
+    CapacityUnitCalculations.html)."""
+    from chaos._aws.dynamodb import read_units
+
+    small = {"pk": {"S": "a"}}
+    big = {"pk": {"S": "a"}, "data": {"S": "x" * 5000}}
+    assert read_units("GetItem", {}, {"Item": small}) == 0.5
+    assert read_units("GetItem", {"ConsistentRead": True}, {"Item": big}) == 2.0
+    assert read_units("Query", {}, {"Items": [small] * 3}) == 0.5
+    assert read_units("Query", {"ConsistentRead": True}, {"Items": [big, big]}) == 3.0
