@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-import systems_under_test
 
+import systems_under_test
 from chaos._cli import main
 
 EDA = Path(systems_under_test.__file__).parent / "eda" / "system.yaml"
