@@ -50,7 +50,7 @@ def markdown(summaries: Sequence[RunSummary]) -> str:
     )
     money = comparisons(ordered)
     if money:
-        lines += ["", *(f"{line}" for line in money)]
+        lines += ["", *(f"- {_escape(line)}" for line in money)]
     lines += ["", _prices_note(ordered)]
     unexpected = [s for s in ordered if not s.as_expected]
     if unexpected:
