@@ -44,7 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--system", metavar="NAME", help="run only this system")
     run.add_argument("--experiment", metavar="NAME", help="run only this experiment")
-    run.add_argument("--seed", type=int, metavar="N", help="override every experiment's seed")
+    seeds = run.add_mutually_exclusive_group()
+    seeds.add_argument(
+        "--seed", type=int, metavar="N", help="run every experiment with this one seed"
+    )
+    seeds.add_argument(
+        "--seeds",
+        type=_seeds,
+        metavar="SEEDS",
+        help="run every experiment once per seed (1-50, 1-5,9) and report survival rates "
+        "with 95%% intervals; replaces the experiments' own seeds: (see README, Many seeds)",
+    )
     run.add_argument(
         "--journal",
         type=Path,
@@ -81,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="runs in parallel, in worker processes (default: one per CPU); results and "
         "journals are the same as with -j 1",
     )
+    _executor_option(run)
     run.set_defaults(handler=command_run)
     add_spec_commands(commands)
     return parser
@@ -111,6 +122,8 @@ def command_run(args: argparse.Namespace) -> int:
     if kinds & set(FILE_NAMES):
         _directory(args.reports_dir, "--reports-dir")
     session = ReportSession(kinds, reports_dir=args.reports_dir, journal=args.journal)
+    if _many_runs(plan, args):
+        return _run_many(plan, args, session)
     workers = min(args.jobs or os.cpu_count() or 1, len(plan))
     try:
         with RunProgress(Console(stderr=True), len(plan)) as progress:
@@ -130,6 +143,66 @@ def command_run(args: argparse.Namespace) -> int:
             f"chaos-arena run failed: {type(error).__name__}: {error}", seed=args.seed
         ) from error
     return _run_exit_code(session.summaries, fail_on=args.fail_on)
+
+
+def _many_runs(plan: list[PlannedRun], args: argparse.Namespace) -> bool:
+    """Whether this run needs the many-seed path: seeds asked for (`--seeds`, or `seeds:`
+    without `--seed`) or another executor. Otherwise the one-seed path, unchanged."""
+    if args.seeds is not None or args.executor is not None:
+        return True
+    return args.seed is None and any(loaded.experiment.seeds for loaded, _, _ in plan)
+
+
+def _run_many(plan: list[PlannedRun], args: argparse.Namespace, session: ReportSession) -> int:
+    """Every experiment and system over its seeds: the seeds table, then the per-run
+    report of each one's worst seed; exit codes as for one seed, judged over all seeds."""
+    from rich.console import Console
+
+    from chaos._decide.executors import executor_for
+    from chaos._decide.many import Seeded, run_seeded, seeds_of
+    from chaos._decide.render import seeds_markdown, seeds_section
+    from chaos._report.progress import RunProgress
+
+    seeded = [
+        Seeded(loaded, index, system, seeds_of(loaded, seed=args.seed, seeds=args.seeds))
+        for loaded, index, system in plan
+    ]
+    executor = executor_for(args.executor, args.jobs or None)
+    total = sum(len(s.seeds) for s in seeded)
+    try:
+        with RunProgress(Console(stderr=True), total) as progress:
+            results = run_seeded(seeded, executor, journal=args.journal, finished=progress.advance)
+        summaries = [r.summary for r in results]
+        for result in results:
+            session.add_summary(result.representative)
+        preface, text = [seeds_section(summaries)], seeds_markdown(summaries)
+        session.finish(Console(), preface=preface, preface_markdown=text)
+    except (ChaosError, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        raise InternalError(f"chaos-arena run failed: {type(error).__name__}: {error}") from error
+    if any(r.summary.worst_verdict == "error" for r in results):
+        return EXIT_INVALID
+    return _run_exit_code(session.summaries, fail_on=args.fail_on)
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    from chaos._spec.seeds import SeedsError, parse_seeds
+
+    try:
+        return parse_seeds(text)
+    except SeedsError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _executor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--executor",
+        metavar="WHERE",
+        help="where runs execute: local (default: worker processes, see --jobs) or "
+        "dask://HOST:PORT, a Dask scheduler whose workers run one thread each "
+        "(pip install 'chaos-arena[dask]')",
+    )
 
 
 def _directory(path: Path, option: str) -> None:
