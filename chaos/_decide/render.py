@@ -145,15 +145,17 @@ def sweep_section(result: SweepResult, *, ascii_only: bool = False) -> Renderabl
             str(len(boundary.points)),
             Text("yes", style="green") if boundary.monotone else Text("NO", style="bold red"),
         )
-    seeds = seeds_text(result.seeds)
-    title = (
-        f"sweep {result.experiment} · {vary.label} {vary.shown(vary.low)}..{vary.shown(vary.high)}"
-        f" · resolution {vary.shown(result.resolution)} · seeds {seeds} · {result.runs} runs"
+    title = f"sweep {result.experiment} · {vary.label}"
+    about = Text(
+        f"{vary.shown(vary.low)}..{vary.shown(vary.high)}, resolution "
+        f"{vary.shown(result.resolution)}, seeds {seeds_text(result.seeds)}, {result.runs} runs",
+        style="dim",
     )
     sentences = [Text("  " + boundary_sentence(result, b)) for b in result.boundaries]
     note = Text("  a value counts as survived when every seed run at it survived", style="dim")
     return Group(
         Rule(title, style="bold", characters="═"),
+        about,
         table,
         Text(""),
         *sentences,

@@ -114,9 +114,7 @@ def test_the_worst_seed_is_the_furthest_from_surviving() -> None:
 
 
 def test_seeds_and_share_expectations_load_from_yaml() -> None:
-    text = FLAKY.read_text().replace(
-        "assertions:", "expect: {sync: {survives: 50%}}\nassertions:"
-    )
+    text = FLAKY.read_text().replace("assertions:", "expect: {sync: {survives: 50%}}\nassertions:")
     (loaded,) = loader().text(text)
     assert loaded.experiment.seeds == (1, 2, 3, 4, 5, 6)
     assert loaded.experiment.expectation("sync") == Expected(
