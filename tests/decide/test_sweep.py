@@ -309,7 +309,7 @@ def test_sweep_command_prints_the_breaking_point(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "burst.chaos.yaml"
-    calm = BURST.split("faults:")[0] + "assertions:" + BURST.split("assertions:")[1]
+    calm = BURST.split("faults:", maxsplit=1)[0] + "assertions:" + BURST.split("assertions:")[1]
     path.write_text(calm)
     code = main(
         [
