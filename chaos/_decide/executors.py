@@ -127,8 +127,10 @@ class DaskCluster:
                 f"cannot reach the Dask scheduler at {self.address}: {error}"
             ) from None
         with client:
-            # pure=False: two jobs that are equal (the same seed twice) are still two runs.
-            futures = client.map(run_job, list(jobs), pure=False)
+            # One submit per job: client.map's futures of these tasks stayed pending after
+            # the scheduler had their results (distributed 2026.8). pure=False: two equal
+            # jobs (the same seed twice) are still two runs.
+            futures = [client.submit(run_job, job, pure=False) for job in jobs]
             if finished is not None:
                 for future in futures:
                     future.add_done_callback(lambda _: finished())  # type: ignore[no-untyped-call]
