@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from chaos._registry import did_you_mean
 from chaos._spec.base import Problem, SpecModel, SpecProblems, spec_error
 from chaos._spec.catalog import AssertionKind, Names, Vocabulary
 from chaos._spec.faults import FaultParams
@@ -82,7 +83,13 @@ def _expectation(value: Any) -> Any:
     if isinstance(value, str):
         if value in Expectation.__members__.values():
             return Expectation(value)
-        raise spec_error("expectation", f"{value!r} is not an expectation", EXPECT_HINT)
+        close = did_you_mean(value, [e.value for e in Expectation])
+        hint = f"did you mean {close!r}? {EXPECT_HINT}" if close else EXPECT_HINT
+        raise spec_error(
+            "expectation",
+            f"{value!r} is not one of: survives, fails, inconclusive (or a share of seeds)",
+            hint,
+        )
     if not isinstance(value, dict):
         raise spec_error("expectation", f"{_kind_of(value)} is not an expectation", EXPECT_HINT)
     if len(value) != 1:

@@ -128,7 +128,7 @@ def test_seeds_and_share_expectations_load_from_yaml() -> None:
         ("expect: {sync: {survives: 95%, fails: 5%}}", "names one verdict and its share, not 2"),
         ("expect: {sync: {survive: 95%}}", "'survive' is not a verdict"),
         ("expect: {sync: {survives: 120%}}", "outside 0% to 100%"),
-        ("expect: {sync: survive}", "'survive' is not an expectation"),
+        ("expect: {sync: survive}", "'survive' is not one of: survives, fails, inconclusive"),
         ("seeds: 9-2", "write it low to high (2-9)"),
     ],
 )
