@@ -196,6 +196,16 @@ class FaultWindow(NamedTuple):
     """start or end."""
 
 
+class StopTripped(NamedTuple):
+    """A `stop_when` guard tripped: fault injection ends here (AWS FIS stop condition)."""
+
+    t: float
+    condition: str
+    """The guard's name: client_success_rate, dlq_depth, queue_depth."""
+    detail: str
+    """What it saw, in a sentence."""
+
+
 Record = (
     Sent
     | Responded
@@ -214,6 +224,7 @@ Record = (
     | AwsCalled
     | Notified
     | FaultWindow
+    | StopTripped
 )
 RECORD_TYPES: tuple[type[Any], ...] = (
     Sent,
@@ -233,6 +244,7 @@ RECORD_TYPES: tuple[type[Any], ...] = (
     AwsCalled,
     Notified,
     FaultWindow,
+    StopTripped,
 )
 
 
@@ -258,6 +270,10 @@ class Ledger:
 
     def __len__(self) -> int:
         return len(self._records)
+
+    def since(self, start: int) -> list[Record]:
+        """The records appended after the first `start` ones (a reader that keeps its place)."""
+        return self._records[start:]
 
     def of(self, kind: type[R]) -> Iterator[R]:
         """The records of one kind, in order."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from chaos._ledger import Ledger
+from chaos._ledger import Ledger, StopTripped
 from chaos._spec.experiment import Experiment
 from chaos._spec.system import SystemDefinition
 
@@ -67,6 +67,13 @@ class RunResult:
     """Invocation id -> what it printed or logged (bounded; never part of the digest)."""
     stopped: str = ""
     """Why the run ended before its duration ('' when it ran to the end)."""
+    stop: StopTripped | None = None
+    """The `stop_when` guard that ended fault injection, when one tripped."""
+
+    @property
+    def faults_stopped_at(self) -> float | None:
+        """When fault injection ended early (a stop condition), else None."""
+        return None if self.stop is None else self.stop.t
 
 
 class RunInterrupted(KeyboardInterrupt):

@@ -15,6 +15,7 @@ from chaos._aws.dynamodb import THROTTLE_CODES
 from chaos._checks.accounting import Accounting, percentile
 from chaos._checks.causes import Cause
 from chaos._checks.evidence import sorted_windows
+from chaos._checks.stopped import stop_sentence
 from chaos._ledger import AwsCalled, Responded, Sent
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ class RunSummary:
     reproduce: str = ""
     windows: tuple[FaultSpan, ...] = ()
     timeline: Timeline | None = None
+    stop: str = ""
+    """When and why a `stop_when` guard ended fault injection ('' when none tripped)."""
 
     @property
     def label(self) -> str:
@@ -139,6 +142,7 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
     command = outcome.reproduce if reproduce is None else reproduce
     names = experiment.system_names()
     ref = outcome.system_ref or outcome.system
+    tripped = outcome.result.stop if outcome.result is not None else None
     causes, main_cause = _causes(outcome)
     base = RunSummary(
         experiment=experiment.experiment,
@@ -156,8 +160,12 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
         description=experiment.description.strip(),
         reproduce=command,
         windows=tuple(
-            FaultSpan(w.label, w.start, w.end) for w in sorted_windows(experiment.fault_windows())
+            FaultSpan(w.label, w.start, w.end)
+            for w in sorted_windows(
+                experiment.fault_windows(None if tripped is None else tripped.t)
+            )
         ),
+        stop=stop_sentence(tripped),
         assertions=tuple((r.name, r.status.value, r.detail) for r in outcome.results),
         findings=tuple(
             finding.render(reproduce=command)

@@ -29,6 +29,7 @@ def failure_lines(summary: RunSummary, *, rerun: str = "") -> list[str]:
     lines = [
         f"{summary.label} {summary.verdict}, but {summary.experiment} expects it to {expecting}.",
         f"  {summary.reason}",
+        *([f"  {summary.stop}"] if summary.stop else []),
         "",
     ]
     if summary.assertions:

@@ -2,9 +2,11 @@
 
 Keys (DESIGN.md section 6): experiment, system, seed, verdict, expected, as_expected,
 counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus source,
-reason, reproduce, ledger_records, handler_failures (what the handler's code did when it
-failed, with the first traceback) and logs (the name of the `.logs.jsonl` file beside the
-journal holding what handlers printed and logged, per invocation; null when nothing).
+reason, reproduce, stop_condition (the `stop_when` guard that ended fault injection, when
+one tripped: condition, t, detail), ledger_records, handler_failures (what the handler's
+code did when it failed, with the first traceback) and logs (the name of the `.logs.jsonl`
+file beside the journal holding what handlers printed and logged, per invocation; null when
+nothing).
 Files are written whole or not at all.
 """
 
@@ -38,6 +40,7 @@ def journal(outcome: Outcome) -> dict[str, Any]:
         "as_expected": outcome.as_expected,
         "reason": outcome.reason,
         "reproduce": outcome.reproduce,
+        "stop_condition": None,
         "counts": {},
         "assertions": [
             {
@@ -62,6 +65,7 @@ def journal(outcome: Outcome) -> dict[str, Any]:
     if outcome.result is not None and outcome.evidence is not None:
         result, accounting = outcome.result, outcome.evidence.accounting
         healthy = [f for f in accounting.requests.values() if not f.poison]
+        document["stop_condition"] = _stop_condition(result)
         document["counts"] = accounting.counts()
         document["latency"] = _quantiles([f.completion_latency for f in healthy])
         document["acceptance_latency"] = _quantiles([f.acceptance_latency for f in healthy])
@@ -72,6 +76,21 @@ def journal(outcome: Outcome) -> dict[str, Any]:
         document["simulated_seconds"] = result.simulated_seconds
         document["wall_seconds"] = round(result.wall_seconds, 3)
     return document
+
+
+def _stop_condition(result: RunResult) -> dict[str, Any] | None:
+    """The `stop_when` guard that ended fault injection: which, when, what it saw."""
+    from chaos._checks.stopped import stop_sentence
+
+    tripped = result.stop
+    if tripped is None:
+        return None
+    return {
+        "condition": tripped.condition,
+        "t": tripped.t,
+        "detail": tripped.detail,
+        "sentence": stop_sentence(tripped),
+    }
 
 
 def _handler_failures(result: RunResult) -> list[dict[str, Any]]:

@@ -67,7 +67,7 @@ def _row(summary: RunSummary) -> str:
         rate,
         charts.seconds_text(summary.p99),
         f"{summary.db_throttles:,}",
-        _escape(summary.reason),
+        _escape(f"{summary.reason} ({summary.stop})" if summary.stop else summary.reason),
     ]
     return "| " + " | ".join(cells) + " |"
 

@@ -30,6 +30,7 @@ from pydantic import (
 from chaos._spec.base import Problem, SpecModel, SpecProblems, spec_error
 from chaos._spec.catalog import AssertionKind, Names, Vocabulary
 from chaos._spec.faults import FaultParams
+from chaos._spec.stop import StopWhen
 from chaos._spec.types import (
     Duration,
     Fraction,
@@ -353,6 +354,8 @@ class Experiment(SpecModel):
     expect: dict[str, Expectation] = {}
     """Expected verdict per system (default: survives); a mismatch fails the test."""
     tags: tuple[Slug, ...] = ()
+    stop_when: StopWhen | None = None
+    """Guards that end fault injection when one trips (AWS FIS stop conditions)."""
 
     def system_names(self) -> list[str]:
         return [ref.ref for ref in self.systems]
@@ -361,18 +364,25 @@ class Experiment(SpecModel):
         """The seed a run uses: `override` when one is given, else the experiment's own."""
         return self.seed if override is None else override
 
-    def fault_windows(self) -> tuple[Window, ...]:
+    def fault_windows(self, stopped_at: float | None = None) -> tuple[Window, ...]:
         """When each fault is active, in `faults:` order: from `at` for `for` (or to the
         end), never past the end. The one computation of fault windows: the schedule, the
-        evidence and the reports all take theirs from here."""
+        evidence and the reports all take theirs from here.
+
+        `stopped_at`: when a `stop_when` guard ended fault injection; windows are cut
+        there, and those that had not started by then are left out."""
         duration = self.duration
         windows = []
         for index, entry in enumerate(self.faults):
             params = entry.params
-            end = duration if params.duration is None else params.at + params.duration
-            windows.append(
-                Window(index, entry.fault_type, params.target, params.at, min(end, duration))
+            end = min(
+                duration if params.duration is None else params.at + params.duration, duration
             )
+            if stopped_at is not None:
+                if params.at >= stopped_at:
+                    continue
+                end = min(end, stopped_at)
+            windows.append(Window(index, entry.fault_type, params.target, params.at, end))
         return tuple(windows)
 
 
