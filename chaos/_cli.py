@@ -83,7 +83,83 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=command_run)
     add_spec_commands(commands)
+    add_export_commands(commands)
     return parser
+
+
+def add_export_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`export fis`: an experiment's faults for another tool."""
+    export = commands.add_parser(
+        "export", help="export an experiment for another tool (fis: an AWS FIS template)"
+    )
+    formats = export.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    fis = formats.add_parser(
+        "fis",
+        help="write an AWS FIS experiment template (CreateExperimentTemplate input, JSON)",
+    )
+    fis.add_argument("path", type=Path, metavar="FILE", help="an experiment file")
+    fis.add_argument("--system", required=True, metavar="NAME", help="the system to target")
+    fis.add_argument(
+        "--experiment", metavar="NAME", help="which experiment of a file holding several"
+    )
+    fis.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write the template to FILE instead of printing it",
+    )
+    fis.set_defaults(handler=command_export_fis)
+
+
+def command_export_fis(args: argparse.Namespace) -> int:
+    """The template on stdout or in --output; what was left out, and why, on stderr."""
+    import json
+
+    from chaos._fis import fis_template
+    from chaos._report.journal import write_atomically
+
+    loaded, system = _one_system(args.path, args.experiment, args.system)
+    export = fis_template(loaded.experiment, system)
+    for line in export.lines():
+        print(f"chaos-arena: {line}", file=sys.stderr)
+    text = json.dumps(export.template, indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        write_atomically(args.output, text)
+    except OSError as error:
+        raise SetupError(f"cannot write {args.output}: {error.strerror}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _one_system(
+    path: Path, experiment: str | None, system: str
+) -> tuple[LoadedExperiment, ResolvedSystem]:
+    """One experiment of a file and one of its systems, or a SetupError naming the choices."""
+    from chaos._loading import loader
+
+    if not path.is_file():
+        raise SetupError(f"{path}: no such experiment file")
+    found = loader().file(path)
+    if experiment is not None:
+        found = [e for e in found if e.experiment.experiment == experiment]
+        if not found:
+            raise SetupError(f"no experiment named {experiment!r} in {path}")
+    if len(found) > 1:
+        names = ", ".join(e.experiment.experiment for e in found)
+        raise SetupError(f"{path} holds several experiments ({names}): choose with --experiment")
+    (loaded,) = found
+    for candidate in loaded.systems:
+        if candidate.name == system:
+            return loaded, candidate
+    names = ", ".join(s.name for s in loaded.systems)
+    raise SetupError(
+        f"experiment {loaded.experiment.experiment!r} has no system {system!r}; its systems: "
+        f"{names}"
+    )
 
 
 def command_run(args: argparse.Namespace) -> int:
