@@ -84,7 +84,101 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=command_run)
     add_spec_commands(commands)
     add_export_commands(commands)
+    add_search_command(commands)
     return parser
+
+
+def add_search_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    search = commands.add_parser(
+        "search",
+        help="search an experiment's 'search:' space for a schedule that fails it "
+        "(Hypothesis), shrink it and write it as an experiment",
+    )
+    search.add_argument("path", type=Path, metavar="FILE", help="an experiment file")
+    search.add_argument("--system", required=True, metavar="NAME", help="the system to break")
+    search.add_argument(
+        "--experiment", metavar="NAME", help="which experiment of a file holding several"
+    )
+    search.add_argument(
+        "--budget",
+        type=_jobs,
+        default=200,
+        metavar="N",
+        help="runs to spend, shrinking included (default: 200)",
+    )
+    search.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("found"),
+        metavar="DIR",
+        help="where <experiment>-found-<system>.chaos.yaml goes (default: found)",
+    )
+    search.add_argument(
+        "--seed", type=int, metavar="N", help="the seed every run uses (default: the experiment's)"
+    )
+    search.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="Hypothesis's example database, so a rerun starts from known failures "
+        "(default: .chaos-arena/search)",
+    )
+    search.add_argument("--no-database", action="store_true", help="keep no example database")
+    search.set_defaults(handler=command_search)
+
+
+def command_search(args: argparse.Namespace) -> int:
+    """Exit 1 when a failing schedule was found (and written), 0 when none within budget."""
+    from rich.console import Console
+
+    from chaos._report.data import summarize
+    from chaos._report.failure import failure_lines
+    from chaos._search.run import DEFAULT_DATABASE, Search, SearchProgress
+
+    loaded, system = _one_system(args.path, args.experiment, args.system)
+    _directory(args.output, "--output")
+    errors = Console(stderr=True, highlight=False)
+
+    def progress(state: SearchProgress) -> None:
+        best = f"; best failure so far: {state.best}" if state.best else ""
+        errors.print(
+            f"search: {state.tried}/{state.budget} tried, {state.failures} failed{best}",
+            markup=False,
+        )
+
+    database = None if args.no_database else (args.database or DEFAULT_DATABASE)
+    result = Search(
+        loaded,
+        system,
+        budget=args.budget,
+        output=args.output,
+        database=database,
+        seed=args.seed,
+        progress=progress,
+    ).run()
+    invalid = f", {result.invalid} points made no valid experiment" if result.invalid else ""
+    if result.outcome is None or result.choice is None or result.path is None:
+        print(
+            f"no failure found: {system.name} survived {result.tried} runs of the search "
+            f"space of {loaded.experiment.experiment}{invalid}"
+        )
+        return EXIT_OK
+    first = result.first_failure
+    print(
+        f"found a failing schedule for {system.name} after {result.tried} runs "
+        f"({result.failures} failed{invalid})"
+    )
+    if first is not None and first != result.choice:
+        print(f"  first failure: {first.describe()}")
+    print(f"  shrunk to:     {result.choice.describe()}")
+    print(f"wrote {result.path}")
+    print(f"reproduce: chaos-arena run {result.path}")
+    print()
+    summary = summarize(result.outcome)
+    print("\n".join(failure_lines(summary)[1:]))
+    return EXIT_UNEXPECTED
 
 
 def add_export_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -30,6 +30,7 @@ from pydantic import (
 from chaos._spec.base import Problem, SpecModel, SpecProblems, spec_error
 from chaos._spec.catalog import AssertionKind, Names, Vocabulary
 from chaos._spec.faults import FaultParams
+from chaos._spec.search import SearchSpace
 from chaos._spec.stop import StopWhen
 from chaos._spec.types import (
     Duration,
@@ -356,6 +357,8 @@ class Experiment(SpecModel):
     tags: tuple[Slug, ...] = ()
     stop_when: StopWhen | None = None
     """Guards that end fault injection when one trips (AWS FIS stop conditions)."""
+    search: SearchSpace | None = None
+    """What `chaos-arena search` may vary to make the assertions fail; runs ignore it."""
 
     def system_names(self) -> list[str]:
         return [ref.ref for ref in self.systems]
