@@ -139,7 +139,7 @@ def command_search(args: argparse.Namespace) -> int:
 
     loaded, system = _one_system(args.path, args.experiment, args.system)
     _directory(args.output, "--output")
-    errors = Console(stderr=True, highlight=False)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def progress(state: SearchProgress) -> None:
         best = f"; best failure so far: {state.best}" if state.best else ""
@@ -215,6 +215,12 @@ def command_export_fis(args: argparse.Namespace) -> int:
 
     loaded, system = _one_system(args.path, args.experiment, args.system)
     export = fis_template(loaded.experiment, system)
+    if not export.template["actions"]:
+        reasons = "; ".join(s.sentence() for s in export.skipped) or "it has no faults"
+        raise SetupError(
+            f"nothing to export: no fault of {loaded.experiment.experiment!r} has an FIS "
+            f"action against {system.name} ({reasons})"
+        )
     for line in export.lines():
         print(f"chaos-arena: {line}", file=sys.stderr)
     text = json.dumps(export.template, indent=2) + "\n"

@@ -328,12 +328,11 @@ def _alarm_advice(guard: str, stop_when: StopWhen, system: ResolvedSystem) -> st
     assert depth is not None
     if guard == "dlq_depth":
         name = queue.dead_letter.name if queue and queue.dead_letter else "<dead-letter-queue>"
+        metric = "ApproximateNumberOfMessagesVisible"
     else:
         name = queue.name if queue else "<queue>"
-    return (
-        f"an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {name} that goes to "
-        f"ALARM above {depth.above}"
-    )
+        metric = "ApproximateNumberOfMessagesVisible + ApproximateNumberOfMessagesNotVisible"
+    return f"an alarm on AWS/SQS {metric} of {name} that goes to ALARM above {depth.above}"
 
 
 def _description(experiment: Experiment, system: ResolvedSystem, export: FisExport) -> str:

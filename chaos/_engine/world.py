@@ -322,7 +322,7 @@ class World:
             self.ledger,
             self.faults,
             dlq_depth=lambda: len(self.dead_letter.live) if self.dead_letter else 0,
-            queue_depth=lambda: self.queue.visible if self.queue else 0,
+            queue_depth=lambda: self.queue.visible + self.queue.in_flight if self.queue else 0,
         )
         self.env.process(guards.process())
         return guards

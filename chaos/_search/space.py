@@ -10,6 +10,7 @@ with their units, ready for an experiment file.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -64,7 +65,8 @@ def fault_schedules(
         chosen = []
         for candidate in candidates:
             if draw(st.booleans()):
-                params = draw(ranged(candidate.params))
+                drawn = draw(ranged(candidate.params))
+                params = {key: drawn[key] for key in candidate.params}  # as written
                 chosen.append({candidate.fault_type: clamp_window(params, duration)})
         return chosen
 
@@ -96,7 +98,7 @@ class Choice:
 
     def key(self) -> str:
         """A stable text of the choice (cache key, database of known failures)."""
-        return repr((self.faults, self.workload, self.system))
+        return json.dumps([self.faults, self.workload, self.system], sort_keys=True)
 
     def describe(self) -> str:
         parts = [_fault_text(entry) for entry in self.faults] or ["no added faults"]

@@ -46,7 +46,9 @@ class StopWhen(SpecModel):
     dlq_depth: DepthGuard | None = None
     """Messages in the dead-letter queue (ApproximateNumberOfMessagesVisible of the DLQ)."""
     queue_depth: DepthGuard | None = None
-    """Visible messages in the source queue (ApproximateNumberOfMessagesVisible)."""
+    """Messages in the source queue, visible or in flight (ApproximateNumberOfMessagesVisible
+    plus ApproximateNumberOfMessagesNotVisible): a throttled consumer's pollers hold the
+    backlog in flight, so visible messages alone stay low."""
 
     def guards(self) -> list[str]:
         """The names of the guards that are set, in declaration order."""

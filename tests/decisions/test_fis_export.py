@@ -171,3 +171,15 @@ def test_http_status_answers_without_running_the_handler() -> None:
         assert process.value.outcome == "ok"
         assert process.value.payload["statusCode"] == 503
         assert calls == ran
+
+
+def test_nothing_to_export_is_an_error_with_the_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "throttle.chaos.yaml"
+    source.write_text(
+        MIX.split("faults:", maxsplit=1)[0] + "faults:\n  - lambda.throttle: {concurrency: 0}\n"
+    )
+    assert main(["export", "fis", str(source), "--system", "eda"]) == 2
+    err = capsys.readouterr().err
+    assert "nothing to export" in err and "FIS has no Lambda concurrency action" in err

@@ -14,30 +14,14 @@ from chaos import strategies
 from chaos._cli import main
 from chaos._errors import SpecError
 from chaos._loading import loader
-from chaos._search.run import Search
 from chaos._search.space import set_path
 from chaos._spec.ranges import RangeError, parse_range
 from chaos._spec.units import parse_duration
 
-SURVIVED = """\
-experiment: small-outage
-seed: 3
-duration: 4m
-systems:
-  - eda: {queue: {visibility_timeout: 10s, dead_letter: {max_receive_count: 20}}}
-workload:
-  steady: {rate: 1/s, for: 30s}
-assertions:
-  - no_loss
-  - dlq: only_poison
-  - eventual_completion: {within: 3m}
-search:
-  faults:
-    - lambda.throttle: {concurrency: 0, target: consumer, at: 0s..30s, for: 10s..2m}
-    - lambda.error: {probability: 1%..50%, at: 0s..1m, for: 10s..1m}
-  system:
-    queue.dead_letter.max_receive_count: 20..2
-"""
+EXAMPLE = (
+    Path(__file__).resolve().parents[2] / "examples" / "decisions" / "outage-search.chaos.yaml"
+)
+SURVIVED = EXAMPLE.read_text(encoding="utf-8")
 
 OUTAGE = "lambda.throttle: {concurrency: 0, target: consumer, at: 0s..1m, for: 10s..5m}"
 ERRORS = "lambda.error: {probability: 1%..50%, at: 0s..1m}"
@@ -128,7 +112,7 @@ def test_bad_search_spaces_are_located(space: str, key: str, says: str, tmp_path
         loader().file(path)
     (problem,) = caught.value.diagnostics
     assert problem.key_path == key
-    assert problem.line > 12
+    assert problem.line > 18
     assert says in f"{problem.message} {problem.hint}"
 
 
@@ -140,7 +124,7 @@ def test_search_finds_shrinks_and_writes_a_failing_experiment(
     eda survives, a space with a consumer outage and the queue's maxReceiveCount; the search
     finds a failure within its budget, shrinks it, writes a file that validates and that
     `chaos-arena run` judges failed, as its `expect` says."""
-    source = tmp_path / "small.chaos.yaml"
+    source = tmp_path / "outage-search.chaos.yaml"
     source.write_text(SURVIVED)
     assert main(["run", str(source), "-j", "1"]) == 0  # eda survives the experiment as is
     capsys.readouterr()
@@ -148,7 +132,7 @@ def test_search_finds_shrinks_and_writes_a_failing_experiment(
     budget = ["--budget", "8", "--output", str(out), "--database", str(database)]
     assert main(["search", str(source), "--system", "eda", *budget]) == 1
     printed, progress = capsys.readouterr()
-    written = out / "small-outage-found-eda.chaos.yaml"
+    written = out / "outage-search-found-eda.chaos.yaml"
     assert f"wrote {written}" in printed
     assert "shrunk to:" in printed
     assert "search: 1/8 tried" in progress and "best failure so far" in progress
@@ -156,7 +140,7 @@ def test_search_finds_shrinks_and_writes_a_failing_experiment(
     assert len(lines) <= 8  # the budget counts every run, shrinking included
 
     document = yaml.safe_load(written.read_text())
-    assert document["experiment"] == "small-outage-found-eda"
+    assert document["experiment"] == "outage-search-found-eda"
     assert document["seed"] == 3
     assert document["expect"] == {"eda": "fails"}
     assert "search" not in document
@@ -164,10 +148,3 @@ def test_search_finds_shrinks_and_writes_a_failing_experiment(
     assert main(["validate", str(written)]) == 0
     assert main(["run", str(written), "-j", "1"]) == 0  # failed, as expected
     assert "eda failed" in capsys.readouterr().out
-
-    # A rerun starts from the failures the database keeps: one of its first two runs fails.
-    (loaded,) = loader().file(source)
-    again = Search(
-        loaded, loaded.systems[0], budget=2, output=tmp_path / "again", database=database
-    ).run()
-    assert any(verdict.value == "failed" for _, verdict in again.history)
