@@ -9,7 +9,7 @@ Faithful to ../shared/reference/aws-semantics.md §4:
   invocation fails due to throttling, Lambda gradually backs off retries by reducing the
   amount of concurrency allocated to your Amazon SQS event source mapping". Each second in
   which an invocation was throttled withdraws `scaling.throttle_backoff` of the concurrency
-  (default 10%), down to `scaling.throttle_floor` (default 2); while a poller waits to retry
+  (default 10%), down to `scaling.throttle_floor` (default 5); while a poller waits to retry
   a throttled batch the mapping does not scale up, and once none does it grows back at the
   scale-up rate (300 a minute). AWS publishes no backoff rate or floor: both are parameters;
 - a successful invocation deletes its batch; an error or timeout leaves the whole batch to

@@ -170,9 +170,11 @@ class ConsumerScaling(SpecModel):
     throttle_backoff: Fraction = Field(0.1, gt=0, le=1)
     """Share of the mapping's concurrency withdrawn each second in which its invocations were
     throttled. AWS: "Lambda gradually backs off retries by reducing the amount of concurrency
-    allocated" and publishes no rate; 10% a second takes 1,250 down to 2 in about a minute."""
-    throttle_floor: Integer = Field(2, ge=1)
-    """Concurrency a throttle backoff keeps (AWS: the mapping "can go as low as 2")."""
+    allocated" and publishes no rate; 10% a second takes 1,250 down to 5 in about a minute."""
+    throttle_floor: Integer = Field(5, ge=1)
+    """Concurrency a throttle backoff keeps: the 5 concurrent batches the mapping starts with
+    and scales back to when traffic is low (AWS: "scales back to 5"; it "can go as low as 2"
+    only at low traffic). Reserved concurrency below it is still overpulled."""
 
 
 class ConsumerDef(SpecModel):

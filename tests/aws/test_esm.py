@@ -396,7 +396,7 @@ def test_throttles_back_the_mapping_off_and_it_grows_back_at_the_scale_up_rate()
     assert scaled_out > 90
     assert per_minute[0] > 5 * per_minute[3], per_minute
     assert per_minute == sorted(per_minute, reverse=True), per_minute
-    assert consumer.mapping.target == 2  # the default floor
+    assert consumer.mapping.target == 5  # the default floor
     consumer.run(until=300 + 31)  # a batch waits at most 30 s to retry: all retried by now
     grown_from = consumer.mapping.target
     consumer.run(until=300 + 31 + 30)
@@ -404,9 +404,9 @@ def test_throttles_back_the_mapping_off_and_it_grows_back_at_the_scale_up_rate()
 
 
 def test_the_throttle_backoff_rate_and_floor_are_parameters() -> None:
-    """AWS publishes no backoff rate or floor; both are parameters (defaults 10% a second and 2,
-    the lowest the mapping scales to, aws-semantics.md 4.1). Half a second's throttles with a 50%
-    backoff take 64 to 32; the floor holds."""
+    """AWS publishes no backoff rate or floor; both are parameters (defaults 10% a second and
+    5, the concurrency the mapping scales back to at low traffic, aws-semantics.md 4.1). Half
+    a second's throttles with a 50% backoff take 64 to 32; the floor holds."""
     consumer = Consumer(
         sleep_then_succeed(1.0),
         visibility=60.0,

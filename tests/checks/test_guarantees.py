@@ -90,15 +90,16 @@ def test_low_consumer_concurrency_and_small_max_receive_count_dead_letter_health
     None
 ):
     """Overpull: the event source mapping ignores the consumer's reserved concurrency (2), so
-    its surplus invokes are throttled; each throttled batch comes back with its receive count
-    raised, and with maxReceiveCount 2 healthy messages reach the DLQ: `dlq: only_poison`
+    its surplus invokes are throttled (a throttled mapping backs off, but not below its 5
+    batches); each throttled batch comes back with its receive count raised, and over two
+    minutes of load with maxReceiveCount 2 healthy messages reach the DLQ: `dlq: only_poison`
     fails, naming the throttles. Setting MaximumConcurrency to the reservation fixes it.
     Source: aws-semantics.md 4.3 "Throttled invocations", "Overpull", [KC] lambda-sqs-scaling;
     3.4 "Set maxReceiveCount >= 5"."""
     text = """
         experiment: overpull
-        duration: 10m
-        workload: {steady: {rate: 10/s, for: 30s}}
+        duration: 15m
+        workload: {steady: {rate: 10/s, for: 2m}}
         assertions: [no_loss, {dlq: only_poison}]
     """
     overrides: dict[str, Any] = {
@@ -232,3 +233,4 @@ def test_a_sync_rejection_names_the_throttle_and_the_sdk_attempts() -> None:
     assert [cause.phrase for cause, _ in result.finding.causes] == [
         f"DynamoDB throttle after {attempts} SDK attempts"
     ]
+
