@@ -3,6 +3,16 @@
 The world's `CallRouter` (see `chaos._aws.interceptor`). Every call a handler makes is
 recorded as an `AwsCalled`; DynamoDB calls pay the table's latency, meet the active faults
 and the capacity model; PostToConnection meets the WebSocket connection's state.
+
+When a DynamoDB request has "reached" the service: once its own latency (the table's
+`latency`, single-digit milliseconds: the network and the service's normal work) has passed
+and DynamoDB has admitted it (no capacity throttle, no injected error). From then it is
+applied, whether or not its caller is still alive: on AWS the service commits a request it
+received, and a caller that gave up (a Lambda timeout) cannot take it back. An injected
+`dynamodb.latency` delay is the service being slow to *answer* such a request, so it passes
+after moto has applied the call; only an injected error response is late as a whole. AWS
+documents no instant within a request's lifetime at which a write becomes visible; applying
+it at admission is the choice that keeps a timeout from undoing it.
 """
 
 from __future__ import annotations
@@ -55,6 +65,8 @@ class Router:
         }
         self.calls = 0
         self._pending: dict[int, tuple[str, str]] = {}
+        self._slow_answers: dict[int, float] = {}
+        """Per invocation: an injected delay still to pass after moto answered its call."""
 
     # -- CallRouter ----------------------------------------------------------------------
 
@@ -88,6 +100,9 @@ class Router:
                     self.env.now, request_id, target, "delivered" if outcome == "ok" else outcome
                 )
             )
+        slow = self._slow_answers.pop(id(invocation), 0.0)
+        if slow:
+            virtual_sleep(slow)  # may end in Killed (a timeout): the write above stays done
 
     # -- services ------------------------------------------------------------------------
 
@@ -102,7 +117,9 @@ class Router:
         if definition is not None:
             latency = definition.latency.base + self.draw.random() * definition.latency.jitter
         effect = self._fault_effect("dynamodb", operation, table)
-        virtual_sleep(latency + (effect.delay if effect else 0.0))
+        if effect is not None and effect.error_status is not None:
+            latency += effect.delay
+        virtual_sleep(latency)
         if effect is None or effect.error_status is None:
             capacity = self.capacity.get(table)
             if (
@@ -118,7 +135,13 @@ class Router:
             return _json_error(
                 request, effect.error_status, effect.error_code, effect.error_message
             )
+        # Reached: DynamoDB has admitted the request and applies it now (moto, next). An
+        # injected delay is the service being slow to answer an admitted request, so it
+        # passes after the write, in `after_send`: a caller that times out meanwhile has
+        # still written, as on AWS.
         self._pending[id(invocation)] = (table, request_id)
+        if effect is not None and effect.delay > 0:
+            self._slow_answers[id(invocation)] = effect.delay
         return None
 
     def _post_to_connection(

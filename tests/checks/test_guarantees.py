@@ -11,7 +11,7 @@ import pytest
 
 from chaos._checks.evidence import Evidence
 from chaos._checks.verdict import AssertionResult, RunVerdict, Status
-from chaos._ledger import Expired, Throttled
+from chaos._ledger import AwsCalled, Expired, InvocationEnded, InvocationOutcome, Throttled
 from tests.support import installed_sdk_attempts, judged, reference, run_yaml
 
 
@@ -234,3 +234,35 @@ def test_a_sync_rejection_names_the_throttle_and_the_sdk_attempts() -> None:
         f"DynamoDB throttle after {attempts} SDK attempts"
     ]
 
+
+def test_a_write_in_flight_when_the_function_times_out_still_commits() -> None:
+    """DynamoDB takes 15 s to answer writes; the consumer's 10 s timeout ends every invocation
+    while its write is in flight. The requests reached the service (admitted: no throttle, no
+    injected error), so the writes commit although their callers are gone: on AWS a request the
+    service received is applied whether or not its caller is still alive (aws-semantics.md 1.5
+    "Side effects completed before the timeout persist", 2.2 "Timeouts do not stop the
+    function"; the router's docstring says which point counts as reached). The redelivered
+    messages then find their order written: completed once, not twice."""
+    evidence, _ = judge_run(
+        """
+        experiment: in-flight-writes
+        duration: 3m
+        workload: {steady: {rate: 1/s, for: 5s}}
+        faults: [{dynamodb.latency: {delay: 15s, at: 0s, for: 5s}}]
+        assertions: [no_loss]
+    """,
+        "eda",
+    )
+    ledger = evidence.result.ledger
+    ended = ledger.of(InvocationEnded)
+    timed_out = {e.invocation_id for e in ended if e.outcome is InvocationOutcome.TIMEOUT}
+    committed = [
+        c
+        for c in ledger.of(AwsCalled)
+        if c.invocation_id in timed_out and c.operation == "PutItem" and c.outcome == "ok"
+    ]
+    assert len(committed) == 5
+    counts = evidence.accounting.counts()
+    assert counts["completed"] == 5 and counts["duplicated"] == 0
+    first_effects = {f.request_id: f.first_effect_at for f in evidence.accounting.requests.values()}
+    assert {c.request_id: c.t for c in committed} == first_effects
