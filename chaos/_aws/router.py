@@ -17,6 +17,7 @@ it at admission is the choice that keeps a timeout from undoing it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import sys
@@ -66,6 +67,8 @@ class Router:
         self.calls = 0
         self._pending: dict[int, tuple[str, str]] = {}
         self._slow_answers: dict[int, float] = {}
+        self._tokens: dict[str, tuple[tuple[str, tuple[bytes, ...]], ...]] = {}
+        """Per batch invocation: how its calls may name each record (`_named_record`)."""
         """Per invocation: an injected delay still to pass after moto answered its call."""
 
     # -- CallRouter ----------------------------------------------------------------------
@@ -111,7 +114,7 @@ class Router:
     ) -> AWSResponse | None:
         body = _json(request)
         table = _table_of(body)
-        request_id = self._request_id(body, invocation)
+        request_id = self._request_id(body, _raw(request), invocation)
         definition = self.system.tables.get(table)
         latency = 0.0
         if definition is not None:
@@ -229,14 +232,30 @@ class Router:
             error_message=error.error_message,
         )
 
-    def _request_id(self, body: dict[str, Any], invocation: Invocation) -> str:
+    def _request_id(self, body: dict[str, Any], raw: bytes, invocation: Invocation) -> str:
+        """The request a DynamoDB call is made for: the effects item's request id attribute;
+        else the invocation's only record; else, in a batch, the one record the call names
+        (see `_named_record`); else none ("")."""
         effects = self.system.effects
         if body.get("TableName") == effects.table:
             item = body.get("Item") or body.get("Key") or {}
             value = item.get(effects.request_id_attribute)
             if isinstance(value, dict) and len(value) == 1:
                 return str(next(iter(value.values())))
-        return _only(invocation)
+        if len(invocation.request_ids) == 1:
+            return invocation.request_ids[0]
+        return self._named_record(raw, invocation)
+
+    def _named_record(self, raw: bytes, invocation: Invocation) -> str:
+        """In a multi-record batch, the record whose request id the call's body names, as a
+        JSON string or as the MD5 of its JSON form (the idempotency key Powertools writes,
+        `<function>#md5(json.dumps(key))`, when its `event_key_jmespath` selects the request
+        id). None or several named: "" (unattributed)."""
+        tokens = self._tokens.get(invocation.invocation_id)
+        if tokens is None:
+            tokens = self._tokens[invocation.invocation_id] = _record_tokens(invocation.request_ids)
+        named = {request_id for request_id, marks in tokens if any(m in raw for m in marks)}
+        return named.pop() if len(named) == 1 else ""
 
     def _record(
         self,
@@ -268,6 +287,31 @@ def _nothing() -> None:
 
 def _only(invocation: Invocation) -> str:
     return invocation.request_ids[0] if len(invocation.request_ids) == 1 else ""
+
+
+def _record_tokens(request_ids: tuple[str, ...]) -> tuple[tuple[str, tuple[bytes, ...]], ...]:
+    return tuple(
+        (
+            request_id,
+            (
+                json.dumps(request_id).encode(),
+                hashlib.md5(json.dumps(request_id).encode(), usedforsecurity=False)
+                .hexdigest()
+                .encode(),
+            ),
+        )
+        for request_id in request_ids
+        if request_id
+    )
+
+
+def _raw(request: AWSPreparedRequest) -> bytes:
+    raw = request.body
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, str):
+        return raw.encode()
+    return b""
 
 
 def _json(request: AWSPreparedRequest) -> dict[str, Any]:

@@ -35,7 +35,11 @@ VERDICT_STYLES = {
     "error": "bold magenta",
 }
 COLUMNS = tuple(
-    zip(("sent", "acc", "done", "lost", "DLQ", "dup", "exp", "pend"), SHOWN_COUNTS, strict=True)
+    zip(
+        ("sent", "acc", "done", "lost", "DLQ", "dup", "rex", "exp", "pend"),
+        SHOWN_COUNTS,
+        strict=True,
+    )
 )
 """(header, count key) for the count columns: the same counts, in the same order, as the
 Markdown table and the JUnit properties."""
@@ -44,13 +48,14 @@ LEGEND = (
     "done completed (effect in the table)",
     "DLQ dead-lettered",
     "dup duplicated effects",
+    "rex re-executed",
     "exp expired in SQS",
     "pend still queued at the end",
     "ok client success rate",
     "p99 completion latency",
     "thr DynamoDB throttles",
 )
-VERDICT_COLUMN_MIN_WIDTH = 90
+VERDICT_COLUMN_MIN_WIDTH = 104
 """Below this the verdict moves from the table into the reason line, so nothing wraps."""
 INDENT = (0, 0, 0, 1)
 

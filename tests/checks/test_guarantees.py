@@ -266,3 +266,46 @@ def test_a_write_in_flight_when_the_function_times_out_still_commits() -> None:
     assert counts["completed"] == 5 and counts["duplicated"] == 0
     first_effects = {f.request_id: f.first_effect_at for f in evidence.accounting.requests.values()}
     assert {c.request_id: c.t for c in committed} == first_effects
+
+
+def test_an_idempotent_overwrite_is_a_reexecution_not_a_duplicate() -> None:
+    """A consumer keyed on the request id that writes unconditionally: each redelivery
+    overwrites the order, so the table holds one item per request (no duplicate effect) while
+    the processing ran twice; an external side effect (a charge, an e-mail) would have happened
+    twice. `counts.reexecuted` counts, from the ledger, healthy requests written for by more
+    than one invocation; `no_duplicate_effects` passes and says so, and its strict form
+    `{count: executions}` fails. Source: aws-semantics.md 3.2 / 4.3 (at-least-once delivery:
+    "make your function code idempotent"), issue 14 item 2."""
+    overrides = {
+        "functions": {"consumer": {"handler": "tests.engine.handlers:overwrite_each_record"}}
+    }
+    evidence, verdict = judge_run(DUPLICATES, "eda", overrides)
+    counts = evidence.accounting.counts()
+    assert counts["duplicated"] == 0
+    assert counts["reexecuted"] > 0
+    redelivered = {f.request_id for f in evidence.accounting.requests.values() if f.receives > 1}
+    reexecuted = {f.request_id for f in evidence.accounting.requests.values() if f.reexecuted}
+    assert reexecuted == redelivered
+    lenient = named(verdict, "no_duplicate_effects")
+    assert lenient.status is Status.PASSED
+    assert f"{counts['reexecuted']:,} re-executed" in lenient.detail
+    strict_text = DUPLICATES.replace(
+        "no_duplicate_effects]", "{no_duplicate_effects: {count: executions}}]"
+    )
+    _, strict_verdict = judge_run(strict_text, "eda", overrides)
+    strict = named(strict_verdict, "no_duplicate_effects")
+    assert strict.status is Status.FAILED
+    assert strict.finding is not None and len(strict.finding.stories) > 0
+
+
+def test_a_conditional_write_that_fails_is_no_reexecution() -> None:
+    """The reference consumer's redeliveries meet ConditionalCheckFailedException: no second
+    successful write, so nothing is re-executed, and the strict form passes. Source:
+    aws-semantics.md 5.5 (conditional writes for idempotency)."""
+    strict_text = DUPLICATES.replace(
+        "no_duplicate_effects]", "{no_duplicate_effects: {count: executions}}]"
+    )
+    evidence, verdict = judge_run(strict_text, "eda")
+    assert any(f.receives > 1 for f in evidence.accounting.requests.values())
+    assert evidence.accounting.counts()["reexecuted"] == 0
+    assert named(verdict, "no_duplicate_effects").status is Status.PASSED
