@@ -35,5 +35,5 @@ def test_only_the_curated_modules_are_public() -> None:
 
 def test_the_entry_points_name_private_modules() -> None:
     text = (PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'chaos-arena = "chaos._cli:main"' in text
+    assert 'chaos-arena = "chaos._cli:program"' in text
     assert 'chaos_arena = "chaos._pytest_plugin"' in text

@@ -6,16 +6,18 @@ from __future__ import annotations
 import pickle
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import systems_under_test
+from chaos import _execution as execution
 from chaos import _systems as systems
 from chaos._cli import main
+from chaos._execution import Event, Finished, Job
+from chaos._report.data import RunSummary
 from chaos.api import run
 
 pytest_plugins = ["pytester"]
@@ -67,31 +69,18 @@ def test_a_cli_run_reads_each_system_file_once(experiments: Path, reads: Counter
     assert reads == ALL_ONCE
 
 
-class InlineWorkers:
-    """A process pool that runs each job at once in this process (so its reads are counted),
-    the job pickled and unpickled as the way to a spawned worker would."""
-
-    def __init__(self, **_options: Any) -> None:
-        pass
-
-    def __enter__(self) -> InlineWorkers:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        return None
-
-    def submit(self, work: Callable[[Any], Any], job: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        future.set_result(work(pickle.loads(pickle.dumps(job))))
-        return future
+def inline_supervise(jobs: Sequence[Job], workers: int, **_options: Any) -> Iterator[Event]:
+    """A supervisor that runs each job at once in this process (so its reads are counted),
+    the job pickled and unpickled as on the way to a spawned worker."""
+    for index, job in enumerate(jobs):
+        result = execution._work(pickle.loads(pickle.dumps(job)))
+        yield Finished(index, RunSummary.from_dict(result["summary"]))
 
 
 def test_workers_read_no_system_file(
     experiments: Path, reads: Counter[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chaos import _execution as execution
-
-    monkeypatch.setattr(execution, "ProcessPoolExecutor", InlineWorkers)
+    monkeypatch.setattr(execution, "supervise", inline_supervise)
     assert main(["run", str(experiments), "--jobs", "2", "--report", "none"]) == 0
     assert reads == ALL_ONCE  # by the plan; the six runs in "workers" read none
 
