@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chaos._errors import ChaosError, InternalError, SetupError, SpecError
+from chaos._spec.volume import DEFAULT_MAX_REQUESTS  # cheap: no pydantic at import
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -95,9 +96,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="runs in parallel, in supervised worker processes (default: one per CPU); "
         "results and journals are the same as with -j 1, which runs in this process",
     )
+    add_max_requests(run)
     run.set_defaults(handler=command_run)
     add_spec_commands(commands)
     return parser
+
+
+def add_max_requests(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-requests",
+        type=_request_limit,
+        default=DEFAULT_MAX_REQUESTS,
+        metavar="N",
+        help="refuse an experiment that sends more than N requests a run (default: "
+        f"{DEFAULT_MAX_REQUESTS:,}). A run keeps every request's history in memory, about "
+        "3-4 KB a request, so the default keeps a run within a few GB; raise it for "
+        "bigger runs if the machine has the memory",
+    )
+
+
+def _request_limit(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of requests") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("--max-requests must be at least 1")
+    return value
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -286,7 +311,7 @@ def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
     """Every (experiment, system) to run, validated before anything runs."""
     from chaos._loading import loader
 
-    experiments = loader().paths(args.paths)
+    experiments = loader(max_requests=args.max_requests).paths(args.paths)
     if args.experiment is not None:
         experiments = [e for e in experiments if e.experiment.experiment == args.experiment]
         if not experiments:
@@ -346,6 +371,7 @@ def add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
         action="store_false",
         help="do not import the systems' handlers (imports run their code)",
     )
+    add_max_requests(validate)
     validate.set_defaults(handler=command_validate)
     schema = commands.add_parser(
         "schema", help="print the JSON Schema (draft 2020-12) of experiment files, for editors"
@@ -405,7 +431,8 @@ def command_validate(args: argparse.Namespace) -> int:
         )
     count = 0
     errors: list[SpecError] = []
-    for experiments, found in loader(import_handlers=args.import_handlers).each(files):
+    loading = loader(import_handlers=args.import_handlers, max_requests=args.max_requests)
+    for experiments, found in loading.each(files):
         count += len(experiments)
         if found:
             errors.append(SpecError(found))

@@ -12,6 +12,7 @@ from chaos._checks.registry import assertion_types
 from chaos._faults.registry import fault_types
 from chaos._spec.catalog import Vocabulary
 from chaos._spec.loader import Loader
+from chaos._spec.volume import DEFAULT_MAX_REQUESTS
 from chaos._systems import Resolver, system_registry
 
 if TYPE_CHECKING:
@@ -24,10 +25,13 @@ def vocabulary() -> Vocabulary:
     return Vocabulary(fault_types(), assertion_types(), system_registry())
 
 
-def loader(*, import_handlers: bool = False) -> Loader:
+def loader(
+    *, import_handlers: bool = False, max_requests: int | None = DEFAULT_MAX_REQUESTS
+) -> Loader:
     """A loader for one run: each system definition file is read once, whichever experiments
-    name it. `import_handlers`: also import every handler (`chaos-arena validate`)."""
-    return Loader(vocabulary(), Resolver(import_handlers=import_handlers))
+    name it. `import_handlers`: also import every handler (`chaos-arena validate`).
+    `max_requests`: refuse an experiment that sends more a run (None: no limit)."""
+    return Loader(vocabulary(), Resolver(import_handlers=import_handlers), max_requests)
 
 
 def experiment_model() -> type[Experiment]:

@@ -20,6 +20,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from chaos._aws.dynamodb import THROTTLES, WRITE_OPERATIONS, TableCapacity, write_units
 from chaos._aws.interceptor import error_response
 from chaos._aws.lambda_runtime import Invocation
+from chaos._aws.moto_env import forget_posted
 from chaos._aws.websocket import Connections
 from chaos._faults.base import AwsCall, AwsCallFault, CallEffect
 from chaos._faults.schedule import FaultSchedule
@@ -88,6 +89,7 @@ class Router:
                     self.env.now, request_id, target, "delivered" if outcome == "ok" else outcome
                 )
             )
+            forget_posted(target)
 
     # -- services ------------------------------------------------------------------------
 

@@ -8,8 +8,7 @@ reads the final state from moto. It emits data (`RunResult`); it never prints.
 from __future__ import annotations
 
 import gc
-from bisect import bisect_right
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,7 @@ from chaos._spec.catalog import ResolvedSystem
 from chaos._spec.experiment import Experiment
 from chaos._spec.system import Architecture, LatencyModel, SystemDefinition
 from chaos._systems import HandlerModule, import_paths
-from chaos._workload.arrivals import arrival_times
+from chaos._workload.arrivals import Arrivals, arrival_times
 from chaos._workload.client import Client, Request, request_body
 
 SAMPLES_PER_RUN = 240
@@ -146,7 +145,8 @@ class World:
         self.samples: list[Sample] = []
         self.progress = progress
         """Called at every sample (240 times a run); it must not touch the simulation."""
-        self.arrival_times: list[float] = []
+        self.client: Client | None = None
+        self.total_requests = 0
 
     def run(self) -> RunResult:
         started = wall_clock()
@@ -173,7 +173,7 @@ class World:
             )
             with routing(router):
                 door = self._front_door(lambdas, connections)
-                client = Client(
+                self.client = client = Client(
                     self.env,
                     self.ledger,
                     door,
@@ -286,20 +286,25 @@ class World:
         )
         return self.queue
 
-    def _arrivals(self) -> list[tuple[float, Request]]:
+    def _arrivals(self) -> Iterator[tuple[float, Request]]:
+        """Each request as its time comes (generated lazily); ids are as wide as the count,
+        known up front, needs."""
+        times = arrival_times(
+            self.experiment.workload, self.experiment.duration, self.streams("arrivals")
+        )
+        self.total_requests = len(times)
+        return self._requests(times)
+
+    def _requests(self, times: Arrivals) -> Iterator[tuple[float, Request]]:
         workload = self.experiment.workload
-        times = arrival_times(workload, self.experiment.duration, self.streams("arrivals"))
         poison_draw = self.streams("poison")
         width = max(6, len(str(len(times))))
-        arrivals = []
         for index, at in enumerate(times, start=1):
             request_id = f"r{index:0{width}d}"
             poison = poison_draw.random() < workload.poison
             connection_id = f"c{index:0{width}d}"
             body = request_body(request_id, poison, connection_id, workload.payload_size)
-            arrivals.append((at, Request(request_id, poison, body, connection_id)))
-        self.arrival_times = list(times)
-        return arrivals
+            yield at, Request(request_id, poison, body, connection_id)
 
     def _schedule_fault_windows(self) -> None:
         for scheduled in self.faults.faults:
@@ -343,8 +348,8 @@ class World:
                     Progress(
                         self.env.now,
                         self.experiment.duration,
-                        bisect_right(self.arrival_times, self.env.now),
-                        len(self.arrival_times),
+                        self.client.started if self.client else 0,
+                        self.total_requests,
                     )
                 )
             yield self.env.timeout(every)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from chaos._spec.volume import DEFAULT_MAX_REQUESTS  # cheap: no pydantic at import
+
 if TYPE_CHECKING:
     from chaos._report.data import RunSummary
     from chaos._spec.loader import ExperimentNames, Loader
@@ -30,8 +32,27 @@ def session_loader(config: pytest.Config) -> Loader:
     if LOADER not in config.stash:
         from chaos._loading import loader
 
-        config.stash[LOADER] = loader()
+        config.stash[LOADER] = loader(max_requests=config.stash[SETTINGS].max_requests)
     return config.stash[LOADER]
+
+
+def max_requests(config: pytest.Config) -> int:
+    """The request limit of a run: --chaos-max-requests, else ini chaos_max_requests."""
+    option = config.getoption("chaos_max_requests")
+    if option is not None:
+        return _request_limit(option, "--chaos-max-requests")
+    text = str(config.getini("chaos_max_requests")).strip()
+    return _request_limit(text, "ini chaos_max_requests") if text else DEFAULT_MAX_REQUESTS
+
+
+def _request_limit(text: str, where: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise pytest.UsageError(f"{where}: {text!r} is not a number of requests") from None
+    if value < 1:
+        raise pytest.UsageError(f"{where}: the limit must be at least 1 request, not {value}")
+    return value
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -71,6 +92,13 @@ def add_options(parser: pytest.Parser) -> None:
         help="where markdown, svg and html reports go (ini: chaos_reports_dir; default: reports)",
     )
     group.addoption(
+        "--chaos-max-requests",
+        metavar="N",
+        dest="chaos_max_requests",
+        help=f"refuse an experiment that sends more than N requests a run (ini: "
+        f"chaos_max_requests; default: {DEFAULT_MAX_REQUESTS:,}, a run within a few GB)",
+    )
+    group.addoption(
         "--chaos-full-trace",
         action="store_true",
         dest="chaos_full_trace",
@@ -102,6 +130,14 @@ def add_options(parser: pytest.Parser) -> None:
         help="directory for chaos-arena's markdown, svg and html reports",
     )
     parser.addini(
+        "chaos_max_requests",
+        type="string",
+        default="",
+        help="refuse an experiment that sends more requests a run than this (default: "
+        f"{DEFAULT_MAX_REQUESTS:,}: a run keeps every request's history in memory, about "
+        "3-4 KB a request, so a run stays within a few GB)",
+    )
+    parser.addini(
         "chaos_journal",
         type="string",
         default="",
@@ -123,6 +159,8 @@ class Settings:
     paths: tuple[Path, ...]
     root: Path
     """The invocation directory: paths in reports and reproduce commands are relative to it."""
+    max_requests: int = DEFAULT_MAX_REQUESTS
+    """An experiment that sends more requests a run is a collection error."""
 
     def collects(self, path: Path, *, explicit: bool) -> bool:
         if not any(fnmatch.fnmatch(path.name, pattern) for pattern in self.patterns):
@@ -165,6 +203,7 @@ def settings_from(config: pytest.Config) -> Settings:
         patterns=tuple(config.getini("chaos_files")),
         paths=tuple(Path(p) for p in config.getini("chaos_paths")),
         root=root,
+        max_requests=max_requests(config),
     )
 
 

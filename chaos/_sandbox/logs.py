@@ -13,6 +13,7 @@ the ledger and its digest: handler output can hold process ids and addresses.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import sys
 import time
@@ -26,28 +27,37 @@ RUN_LOG_LIMIT = 2_000_000
 """Characters kept per run, across invocations."""
 
 
-@dataclass
+@dataclass(slots=True)
 class InvocationLog:
-    """What one invocation wrote (its execution environment's init output included)."""
+    """What one invocation wrote (its execution environment's init output included).
+
+    The run holds it only once it has written something: most invocations write nothing,
+    and one object each for the whole run was ~150 bytes a request."""
 
     invocation_id: str
     function: str
     run: RunLogs
+    opened: int
+    """Its place among the run's logs, in the order they were opened."""
     parts: list[str] = field(default_factory=list)
     kept: int = 0
     dropped: int = 0
 
     def write(self, text: str) -> None:
         run = self.run
+        kept = run.keep(self)
+        if kept is not self:  # opened twice before writing: the first one to write holds it
+            kept.write(text)
+            return
         room = min(run.per_invocation - self.kept, run.per_run - run.kept)
         if room <= 0:
             self.dropped += len(text)
             return
-        kept = text[:room]
-        self.parts.append(kept)
-        self.kept += len(kept)
-        run.kept += len(kept)
-        self.dropped += len(text) - len(kept)
+        part = text[:room]
+        self.parts.append(part)
+        self.kept += len(part)
+        run.kept += len(part)
+        self.dropped += len(text) - len(part)
 
     def text(self) -> str:
         text = "".join(self.parts)
@@ -66,16 +76,23 @@ class RunLogs:
         self.per_run = per_run
         self.kept = 0
         self._logs: dict[str, InvocationLog] = {}
+        self._opened = itertools.count()
 
     def open(self, invocation_id: str, function: str) -> InvocationLog:
         log = self._logs.get(invocation_id)
         if log is None:
-            log = self._logs[invocation_id] = InvocationLog(invocation_id, function, self)
+            log = InvocationLog(invocation_id, function, self, next(self._opened))
         return log
 
+    def keep(self, log: InvocationLog) -> InvocationLog:
+        """The log the run holds for `log`'s invocation, `log` itself if none yet."""
+        return self._logs.setdefault(log.invocation_id, log)
+
     def texts(self) -> dict[str, str]:
-        """Invocation id -> its log, for invocations that wrote anything."""
-        return {key: log.text() for key, log in self._logs.items() if log.parts or log.dropped}
+        """Invocation id -> its log, for invocations that wrote anything, in the order they
+        were opened."""
+        written = sorted(self._logs.values(), key=lambda log: log.opened)
+        return {log.invocation_id: log.text() for log in written if log.parts or log.dropped}
 
 
 def _current_log() -> InvocationLog | None:

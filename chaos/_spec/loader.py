@@ -26,6 +26,7 @@ from chaos._spec.diagnose import Site, diagnostics
 from chaos._spec.experiment import Experiment, SystemRef, experiment_model
 from chaos._spec.semantics import check_experiment
 from chaos._spec.types import YAML_CONTEXT
+from chaos._spec.volume import DEFAULT_MAX_REQUESTS, limit_problem
 from chaos._spec.yamlsource import (
     Document,
     YamlProblem,
@@ -128,11 +129,14 @@ class Loader:
     """Loads experiments with the vocabulary and system resolver its caller passes in.
 
     One loader serves one run (a command, a pytest session): its resolver reads each system
-    definition file once, however many experiments name it.
+    definition file once, however many experiments name it. An experiment that sends more
+    than `max_requests` requests a run is refused like any other bad value (`volume`); None
+    sets no limit.
     """
 
     vocabulary: Vocabulary
     resolver: SystemResolver
+    max_requests: int | None = DEFAULT_MAX_REQUESTS
 
     def file(self, path: Path) -> list[LoadedExperiment]:
         """Every experiment in one file; raises SpecError listing all problems."""
@@ -205,6 +209,7 @@ class Loader:
             problems.extend(resolution.problems)
             if resolution.system is not None:
                 systems.append(resolution.system)
+        problems.extend(self._too_much(experiment, site))
         if problems:
             raise SpecError(_unique(problems))
         return LoadedExperiment(experiment, where, line, 1, tuple(systems), base_dir)
@@ -233,6 +238,13 @@ class Loader:
             portable.data,
             portable.from_yaml,
         )
+
+    def _too_much(self, experiment: Experiment, site: Site) -> list[Diagnostic]:
+        """The request limit's problem, if the experiment sends more."""
+        if self.max_requests is None:
+            return []
+        problem = limit_problem(experiment.workload, experiment.duration, self.max_requests)
+        return [] if problem is None else [site.at(problem)]
 
     def model_type(self) -> type[Experiment]:
         """The experiment model of this loader's vocabulary."""
@@ -298,6 +310,7 @@ class Loader:
             root = schemas.experiment_root(self.vocabulary)
             problems.extend(diagnostics(error, document, prefix, root))
             return None, problems
+        problems.extend(self._too_much(experiment, site))
         if problems:
             return None, problems
         systems = tuple(checked.systems)

@@ -36,9 +36,10 @@ def _checked(parse: Callable[[object], Any], kind: str) -> Callable[[object, Val
     return validate
 
 
-_ANY = r"(\d+(\.\d+)?|\.\d+)"
-# Above zero: some non-zero digit somewhere in the number.
-_POSITIVE = r"(\d*[1-9]\d*(\.\d+)?|\d+\.\d*[1-9]\d*|\.\d*[1-9]\d*)"
+_EXPONENT = r"([eE][+-]?\d+)?"
+_ANY = rf"(\d+(\.\d+)?|\.\d+){_EXPONENT}"
+# Above zero: some non-zero digit somewhere in the number (any exponent keeps it so).
+_POSITIVE = rf"(\d*[1-9]\d*(\.\d+)?|\d+\.\d*[1-9]\d*|\.\d*[1-9]\d*){_EXPONENT}"
 _DURATION_UNIT = r"\s*(ms|s|m|h|d)\s*$"
 _RATE_UNIT = r"\s*/\s*(s|m|h)\s*$"
 # 0% to 100%: two digits at most before the point, or exactly 100.

@@ -20,10 +20,12 @@ _SIZE_UNITS = {
     "mb": 1000**2,
     "mib": 1024**2,
 }
-_NUMBER = r"(\d+(?:\.\d+)?|\.\d+)"
+# Decimal digits, with an exponent if wanted: `1e12/s` is the rate `1000000000000/s` is, so
+# an integer and a float spelling of one quantity mean the same (and meet the same limits).
+_NUMBER = r"((?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)"
 _DURATION_RE = re.compile(rf"^{_NUMBER}\s*(ms|s|m|h|d)$")
 _RATE_RE = re.compile(rf"^{_NUMBER}\s*/\s*(s|m|h)$")
-_PERCENT_RE = re.compile(rf"^{_NUMBER}\s*%$")
+_PERCENT_RE = re.compile(r"^(\d+(?:\.\d+)?|\.\d+)\s*%$")  # 0 to 100: no exponent needed
 _SIZE_RE = re.compile(rf"^{_NUMBER}\s*(b|kb|kib|mb|mib)$", re.IGNORECASE)
 _NEAR_MISS_RE = re.compile(rf"^{_NUMBER}\s*(?:/|per\s+)?\s*([a-z]+)$", re.IGNORECASE)
 

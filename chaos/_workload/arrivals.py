@@ -1,6 +1,8 @@
 """When requests arrive: steady traffic, bursts and ramps, evenly spaced or Poisson.
 
-Pure functions of the workload, the experiment duration and one random stream.
+Pure functions of the workload, the experiment duration and one random stream. Arrivals are
+generated as the run reaches them, never held in a list: a million-request run would keep
+tens of MB of floats (and their requests) alive from its first second.
 """
 
 from __future__ import annotations
@@ -8,28 +10,78 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-from chaos._spec.experiment import Workload
+from chaos._spec.experiment import RampUp, Workload
+
+Part = Callable[[random.Random], Iterator[float]]
+"""One part of a workload (steady, a burst, a ramp): its sorted arrivals from a stream."""
 
 
-def arrival_times(workload: Workload, duration: float, draw: random.Random) -> list[float]:
-    """Every arrival in [0, duration), sorted."""
-    poisson = workload.arrivals == "poisson"
-    streams: list[list[float]] = []
+@dataclass(frozen=True)
+class Arrivals:
+    """Every arrival in [0, duration), sorted, generated lazily; `count` is known up front.
+
+    The parts draw from one stream, one part after another (each part's Poisson gaps come
+    from where the previous part's left the stream). Merging them lazily would interleave
+    their draws and so move every arrival; instead a first pass runs each part once, to
+    count its arrivals and keep the stream's state where the part starts, and each
+    iteration replays every part from its own saved state. Same times, same order, as a
+    list merged up front.
+    """
+
+    parts: tuple[Part, ...]
+    starts: tuple[tuple[object, ...], ...]
+    """`random.Random.getstate()` where each part starts drawing."""
+    count: int
+
+    def __iter__(self) -> Iterator[float]:
+        streams = []
+        for part, state in zip(self.parts, self.starts, strict=True):
+            draw = random.Random()
+            draw.setstate(state)
+            streams.append(part(draw))
+        return heapq.merge(*streams)
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def arrival_times(workload: Workload, duration: float, draw: random.Random) -> Arrivals:
+    """Every arrival in [0, duration), sorted and lazily; `draw` ends where a list of them
+    drawn whole would have left it."""
+    parts = _parts(workload, duration, workload.arrivals == "poisson")
+    starts = []
+    count = 0
+    for part in parts:
+        starts.append(draw.getstate())
+        count += sum(1 for _ in part(draw))
+    return Arrivals(tuple(parts), tuple(starts), count)
+
+
+def _parts(workload: Workload, duration: float, poisson: bool) -> list[Part]:
+    parts: list[Part] = []
+
+    def constant(rate: float, start: float, end: float) -> Part:
+        return lambda draw: _constant(rate, start, end, poisson, draw)
+
     if workload.steady is not None:
         steady = workload.steady
         end = duration if steady.duration is None else steady.at + steady.duration
-        streams.append(list(_constant(steady.rate, steady.at, min(end, duration), poisson, draw)))
+        parts.append(constant(steady.rate, steady.at, min(end, duration)))
     for burst in workload.bursts:
-        end = min(burst.at + burst.duration, duration)
-        streams.append(list(_constant(burst.rate, burst.at, end, poisson, draw)))
+        parts.append(constant(burst.rate, burst.at, min(burst.at + burst.duration, duration)))
     for ramp in workload.ramps:
-        end = min(ramp.at + ramp.duration, duration)
-        streams.append(
-            list(_ramp(ramp.from_rate, ramp.to_rate, ramp.at, ramp.duration, end, poisson, draw))
-        )
-    return list(heapq.merge(*streams))
+        parts.append(_ramp_part(ramp, min(ramp.at + ramp.duration, duration), poisson))
+    return parts
+
+
+def _ramp_part(ramp: RampUp, end: float, poisson: bool) -> Part:
+    def part(draw: random.Random) -> Iterator[float]:
+        return _ramp(ramp.from_rate, ramp.to_rate, ramp.at, ramp.duration, end, poisson, draw)
+
+    return part
 
 
 def _constant(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -71,14 +71,18 @@ class Client:
         self.door = door
         self.definition = definition
         self.draw = draw
+        self.started = 0
+        """Requests sent so far."""
 
-    def run(self, arrivals: list[tuple[float, Request]]) -> Generator[simpy.Event, Any, None]:
-        """A process that starts one request process at each arrival time."""
+    def run(self, arrivals: Iterable[tuple[float, Request]]) -> Generator[simpy.Event, Any, None]:
+        """A process that starts one request process at each arrival time; `arrivals` is
+        consumed as their times come (one request made ahead, never all)."""
         env = self.env
         for at, request in arrivals:
             if at > env.now:
                 yield env.timeout(at - env.now)
             env.process(self.send(request))
+            self.started += 1
 
     def send(self, request: Request) -> Generator[simpy.Event, Any, None]:
         policy = self.definition.retry

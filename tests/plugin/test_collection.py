@@ -142,3 +142,46 @@ def test_collection_imports_neither_the_engine_nor_aws(pytester: pytest.Pytester
     )
     result = pytester.runpytest_subprocess("--collect-only", "-q", "-s")
     result.stdout.fnmatch_lines(["HEAVY []"])
+
+
+HUGE = """\
+experiment: huge
+duration: 2h
+workload:
+  steady: {rate: 100000/s, for: 1h}
+"""
+"""360 million requests a run, above the default limit of a million."""
+
+
+def test_an_experiment_above_the_request_limit_is_an_error_item(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".chaos.yaml", huge=HUGE, good=CALM)
+    result = pytester.runpytest("--collect-only", "-q")
+    assert collected(result) == ["good.chaos.yaml::calm[eda]", "huge.chaos.yaml::validate"]
+    result = pytester.runpytest("-q", "huge.chaos.yaml")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "huge.chaos.yaml:4:18: this experiment sends 360,000,000 requests a run, "
+            "more than the limit of 1,000,000",
+            "*at: workload.steady.rate",
+        ]
+    )
+
+
+def test_the_request_limit_is_an_ini_key_and_an_option(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".chaos.yaml", huge=HUGE)
+    pytester.makeini("[pytest]\nchaos_max_requests = 400_000_000\n")
+    raised = pytester.runpytest("--collect-only", "-q")
+    assert collected(raised) == ["huge.chaos.yaml::huge[sync]", "huge.chaos.yaml::huge[eda]"]
+    lowered = pytester.runpytest("--collect-only", "-q", "--chaos-max-requests", "1000")
+    assert collected(lowered) == ["huge.chaos.yaml::validate"]
+
+
+@pytest.mark.parametrize("value", ["lots", "0"])
+def test_a_bad_request_limit_is_a_usage_error(pytester: pytest.Pytester, value: str) -> None:
+    pytester.makeini(f"[pytest]\nchaos_max_requests = {value}\n")
+    result = pytester.runpytest("--collect-only")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*ini chaos_max_requests: *"])

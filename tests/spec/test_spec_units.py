@@ -43,6 +43,28 @@ def test_rates(text: str, per_second: float) -> None:
 
 
 @pytest.mark.parametrize(
+    ("parse", "float_spelling", "integer_spelling"),
+    [
+        (units.parse_rate, "1e12/s", "1000000000000/s"),
+        (units.parse_rate, "1E12/s", "1000000000000/s"),
+        (units.parse_rate, "2.5e3/m", "2500/m"),
+        (units.parse_rate, "1e+5/h", "100000/h"),
+        (units.parse_rate, "5e-1/s", "0.5/s"),
+        (units.parse_duration, "1e3s", "1000s"),
+        (units.parse_duration, "3.6e3 s", "3600s"),
+        (units.parse_size, "1e3B", "1000B"),
+    ],
+)
+def test_float_and_integer_spellings_are_the_same_quantity(
+    parse: object, float_spelling: str, integer_spelling: str
+) -> None:
+    """Issue 13: `1e12/s` was refused as "not a rate" while `1000000000000/s` passed (and
+    exhausted memory): one quantity, one meaning, whichever way its number is written."""
+    assert callable(parse)
+    assert parse(float_spelling) == parse(integer_spelling)
+
+
+@pytest.mark.parametrize(
     ("value", "fraction"),
     [
         ("1%", 0.01),
@@ -102,6 +124,8 @@ def test_sizes(text: str, size: int) -> None:
         (units.parse_size, "1K", "'1K' is not a size", "1KB"),
         (units.parse_size, 1024, "needs a unit", None),
         (units.parse_size, "9" * 400 + "MB", "too large", None),
+        (units.parse_rate, "1e400/s", "too large", None),
+        (units.parse_rate, "1e/s", "'1e/s' is not a rate", None),
     ],
 )
 def test_refusals_say_why(
