@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chaos._errors import ChaosError, InternalError, SetupError, SpecError
+from chaos._errors import ChaosError, Diagnostic, InternalError, SetupError, SpecError
 from chaos._spec.volume import DEFAULT_MAX_REQUESTS  # cheap: no pydantic at import
 
 if TYPE_CHECKING:
@@ -88,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
         "any system did not survive, expected or not",
     )
     run.add_argument(
+        "--stories",
+        type=_stories,
+        default=3,  # failure.DEFAULT_STORIES, not imported: the CLI starts without the report
+        metavar="N",
+        help="request stories each finding shows in the report (default: 3; 'all' for "
+        "every one); journals keep them all",
+    )
+    run.add_argument(
         "--jobs",
         "-j",
         type=_jobs,
@@ -129,8 +137,10 @@ def command_run(args: argparse.Namespace) -> int:
     """Run, show progress on a terminal, then the report; exit codes in the module doc.
 
     A run whose verdict is `error` (its handlers could not even be imported) exits 2, like
-    an invalid experiment: nothing was judged. Ctrl-C or SIGTERM stops the runs in flight,
-    reports the finished ones and says how to run the rest.
+    an invalid experiment: nothing was judged. Invalid files do not stop the valid rest (as
+    under pytest): their problems are printed first, the rest runs, and the exit is 2.
+    Ctrl-C or SIGTERM stops the runs in flight, reports the finished ones and says how to
+    run the rest.
     """
     from rich.console import Console
 
@@ -144,13 +154,16 @@ def command_run(args: argparse.Namespace) -> int:
         kinds = parse_kinds(args.report or ["terminal"])
     except ValueError as error:
         raise SetupError(f"--report: {error}") from None
-    plan = _run_plan(args)
+    plan, problems = _run_plan(args)
+    _announce_invalid(problems, plan)
     # Checked before hours of runs, not after: a file in the way is the user's to move.
     if args.journal is not None:
         _directory(args.journal, "--journal")
     if kinds & set(FILE_NAMES):
         _directory(args.reports_dir, "--reports-dir")
-    session = ReportSession(kinds, reports_dir=args.reports_dir, journal=args.journal)
+    session = ReportSession(
+        kinds, reports_dir=args.reports_dir, journal=args.journal, stories=args.stories
+    )
     workers = min(args.jobs or os.cpu_count() or 1, len(plan))
     with StopSignals() as signals:
         try:
@@ -167,7 +180,35 @@ def command_run(args: argparse.Namespace) -> int:
     if signals.received is not None:
         _report_unfinished(args, plan, finished, signals.received)
         return 128 + signals.received
+    if problems:
+        _remind_invalid(problems, args.paths)
+        return EXIT_INVALID
     return _run_exit_code(session.summaries, fail_on=args.fail_on)
+
+
+def _announce_invalid(problems: Sequence[Diagnostic], plan: Sequence[PlannedRun]) -> None:
+    """The problems of the files that will not run, before the runs of the others."""
+    if not problems:
+        return
+    print(SpecError(list(problems)).render(), file=sys.stderr)
+    files = _plural(len({d.path for d in problems}), "invalid file")
+    print(
+        f"chaos-arena: {_plural(len(problems), 'problem')} in {files}; running the other "
+        f"{_plural(len(plan), 'run')}",
+        file=sys.stderr,
+    )
+
+
+def _remind_invalid(problems: Sequence[Diagnostic], paths: Sequence[Path]) -> None:
+    """After the report, which may have scrolled the problems away: that some files did
+    not run, and how to see why."""
+    files = sorted({d.path for d in problems})
+    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    print(
+        f"chaos-arena: {_plural(len(files), 'invalid file')} did not run ({shown}); "
+        f"see why with: chaos-arena validate {' '.join(str(p) for p in paths)}",
+        file=sys.stderr,
+    )
 
 
 def _directory(path: Path, option: str) -> None:
@@ -178,6 +219,21 @@ def _directory(path: Path, option: str) -> None:
         raise SetupError(f"{option} {path}: a file is in the way; name a directory") from None
     except OSError as error:
         raise SetupError(f"{option} {path}: cannot create it: {error.strerror}") from None
+
+
+def _stories(text: str) -> int | None:
+    """A number of request stories, or None for `all`."""
+    if text == "all":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of stories (a number, or 'all')"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("--stories cannot be negative")
+    return value
 
 
 def _jobs(text: str) -> int:
@@ -307,14 +363,15 @@ PlannedRun = tuple["LoadedExperiment", int, "ResolvedSystem"]
 that), and the system."""
 
 
-def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
-    """Every (experiment, system) to run, validated before anything runs."""
+def _run_plan(args: argparse.Namespace) -> tuple[list[PlannedRun], list[Diagnostic]]:
+    """Every valid (experiment, system) to run, validated before anything runs, and the
+    problems of the files (or experiments) that cannot run; SpecError if none can."""
     from chaos._loading import loader
 
-    experiments = loader(max_requests=args.max_requests).paths(args.paths)
+    experiments, problems = loader(max_requests=args.max_requests).valid_paths(args.paths)
     if args.experiment is not None:
         experiments = [e for e in experiments if e.experiment.experiment == args.experiment]
-        if not experiments:
+        if not experiments and not problems:
             raise SetupError(f"no experiment named {args.experiment!r} in the given paths")
     plan = [
         (loaded, index, system)
@@ -324,12 +381,14 @@ def _run_plan(args: argparse.Namespace) -> list[PlannedRun]:
     ]
     if args.only:
         plan = _only(plan, args.only)
+    if not plan and problems:
+        raise SpecError(problems)
     if not plan:
         raise SetupError(
             "nothing to run: no experiment matched"
             + (f" system {args.system!r}" if args.system else "")
         )
-    return plan
+    return plan, problems
 
 
 def _only(plan: list[PlannedRun], wanted: list[str]) -> list[PlannedRun]:

@@ -45,12 +45,19 @@ PYTHON_SOURCE = Path("<python>")
 class UnexpectedVerdict(GuaranteeViolation):
     """A system's verdict is not the one its experiment expects; the message is the finding."""
 
-    def __init__(self, summary: RunSummary, *, rerun: str = "") -> None:
+    def __init__(
+        self,
+        summary: RunSummary,
+        *,
+        rerun: str = "",
+        stories: int | None = 3,  # failure.DEFAULT_STORIES: this module imports cheaply
+        more: str = "the journal keeps them all",
+    ) -> None:
         from chaos._report.failure import failure_lines, headline
 
         self.summary = summary
         self.headline = headline(summary)
-        self.lines = failure_lines(summary, rerun=rerun)
+        self.lines = failure_lines(summary, rerun=rerun, stories=stories, more=more)
         super().__init__("\n".join(self.lines))
 
 
@@ -218,7 +225,7 @@ def counts(outcome: Outcome) -> dict[str, int]:
     return outcome.evidence.accounting.counts()
 
 
-def check(outcome: Outcome, *, reproduce: str | None = None) -> None:
+def check(outcome: Outcome, *, reproduce: str | None = None, stories: int | None = 3) -> None:
     """Raise UnexpectedVerdict, with the finding as its message, unless as expected.
 
     Args:
@@ -226,6 +233,7 @@ def check(outcome: Outcome, *, reproduce: str | None = None) -> None:
         reproduce: how to rerun it; by default the CLI command for experiment files, and
             the seed for experiments built in Python (the `chaos_run` fixture's `check`
             gives the pytest command).
+        stories: how many kinds of request story the message shows (None: all).
     """
     if outcome.as_expected:
         return
@@ -233,4 +241,4 @@ def check(outcome: Outcome, *, reproduce: str | None = None) -> None:
 
     if reproduce is None and not outcome.path.name.endswith((".yaml", ".yml")):
         reproduce = f"run it again with seed {outcome.seed}"
-    raise UnexpectedVerdict(summarize(outcome, reproduce=reproduce))
+    raise UnexpectedVerdict(summarize(outcome, reproduce=reproduce), stories=stories)

@@ -13,6 +13,7 @@ once. See ../shared/reference/delivery-checks-and-pytest.md sections 4-6.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator
 from pathlib import Path
 
@@ -57,6 +58,45 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ChaosFile 
     if not settings.collects(file_path, explicit=parent.session.isinitpath(file_path)):
         return None
     return ChaosFile.from_parent(parent, path=file_path)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    report = yield
+    if isinstance(collector, pytest.Directory) and report.passed:
+        report.result.extend(_not_files(collector))
+    return report
+
+
+def _not_files(directory: pytest.Directory) -> list[ChaosFile]:
+    """What is named like an experiment file here but is not a regular file (a dangling or
+    looping link, a FIFO, a device, a directory): pytest passes over these in silence, so
+    each is collected here, and its error item says what it is, as `chaos-arena` does."""
+    settings = directory.config.stash[SETTINGS]
+    found = []
+    try:
+        entries = sorted(os.scandir(directory.path), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    for entry in entries:
+        path = Path(entry.path)
+        if not settings.collects(path, explicit=False) or _is_regular_file(entry):
+            continue
+        if directory.session.isinitpath(path) and path.is_dir():
+            continue  # a directory named on the command line is searched, as the CLI does
+        if directory.ihook.pytest_ignore_collect(collection_path=path, config=directory.config):
+            continue
+        found.append(ChaosFile.from_parent(directory, path=path))
+    return found
+
+
+def _is_regular_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:  # a symlink loop
+        return False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

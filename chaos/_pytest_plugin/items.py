@@ -37,6 +37,7 @@ MARKER_HELP = (
 TAG_HELP = "tag from chaos-arena experiments (`tags:` in *.chaos.yaml)"
 RESERVED_TAGS = frozenset({"parametrize", "usefixtures", "filterwarnings", "skipif"})
 """pytest marks that need arguments: as bare tags they would break collection."""
+MORE_STORIES = "--chaos-stories N shows more; journals (--chaos-journal DIR) keep them all"
 INVALID_ITEM = "validate"
 """Name of the error item of a file that cannot be loaded: `path::validate`."""
 
@@ -110,7 +111,12 @@ class ChaosItem(pytest.Item):
         summary = journaled_summary(outcome, settings.journal)
         record(self, summary)
         if not summary.as_expected:
-            raise UnexpectedVerdict(summary, rerun=rerun_command(self.nodeid, summary.seed))
+            raise UnexpectedVerdict(
+                summary,
+                rerun=rerun_command(self.nodeid, summary.seed),
+                stories=settings.stories,
+                more=MORE_STORIES,
+            )
 
     def repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None

@@ -61,7 +61,8 @@ class ChaosRunner:
         """`chaos.api.check` with the pytest command that reruns this test."""
         from chaos.api import check
 
-        check(outcome, reproduce=rerun_command(self.item.nodeid, outcome.seed))
+        stories = self.item.config.stash[SETTINGS].stories
+        check(outcome, reproduce=rerun_command(self.item.nodeid, outcome.seed), stories=stories)
 
     def _where(self, source: Any, settings: Settings) -> tuple[Path, int]:
         if isinstance(source, Path):
@@ -92,7 +93,9 @@ class SessionReport:
             return
         from chaos._report.files import write_reports
 
-        self.written = write_reports(self.runs, self.settings.kinds, self.settings.reports_dir)
+        self.written = write_reports(
+            self.runs, self.settings.kinds, self.settings.reports_dir, stories=self.settings.stories
+        )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.runs:

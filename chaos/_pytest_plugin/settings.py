@@ -99,6 +99,13 @@ def add_options(parser: pytest.Parser) -> None:
         f"chaos_max_requests; default: {DEFAULT_MAX_REQUESTS:,}, a run within a few GB)",
     )
     group.addoption(
+        "--chaos-stories",
+        metavar="N",
+        dest="chaos_stories",
+        help="request stories each failure shows (ini: chaos_stories; default: 3; 'all' "
+        "for every one); journals keep them all",
+    )
+    group.addoption(
         "--chaos-full-trace",
         action="store_true",
         dest="chaos_full_trace",
@@ -138,6 +145,12 @@ def add_options(parser: pytest.Parser) -> None:
         "3-4 KB a request, so a run stays within a few GB)",
     )
     parser.addini(
+        "chaos_stories",
+        type="string",
+        default="3",
+        help="request stories each chaos-arena failure shows (a number, or all)",
+    )
+    parser.addini(
         "chaos_journal",
         type="string",
         default="",
@@ -155,6 +168,8 @@ class Settings:
     kinds: frozenset[str]
     reports_dir: Path
     full_trace: bool
+    stories: int | None
+    """Request stories a failure shows; None for all."""
     patterns: tuple[str, ...]
     paths: tuple[Path, ...]
     root: Path
@@ -200,11 +215,30 @@ def settings_from(config: pytest.Config) -> Settings:
         kinds=kinds,
         reports_dir=reports_dir,
         full_trace=bool(config.getoption("chaos_full_trace")),
+        stories=_stories_setting(config),
         patterns=tuple(config.getini("chaos_files")),
         paths=tuple(Path(p) for p in config.getini("chaos_paths")),
         root=root,
         max_requests=max_requests(config),
     )
+
+
+def _stories_setting(config: pytest.Config) -> int | None:
+    """`--chaos-stories N` or the ini key: a count of at least 0, or `all` (None)."""
+    option = config.getoption("chaos_stories")
+    text = str(option if option is not None else config.getini("chaos_stories")).strip()
+    where = "--chaos-stories" if option is not None else "chaos_stories"
+    if text == "all":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise pytest.UsageError(
+            f"{where}: {text!r} is not a number of stories (a number, or 'all')"
+        ) from None
+    if value < 0:
+        raise pytest.UsageError(f"{where}: a number of stories cannot be negative")
+    return value
 
 
 def _directory(value: str | None, base: Path) -> Path | None:

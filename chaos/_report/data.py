@@ -8,6 +8,10 @@ which rebuilds the summaries with `from_dict` and renders the run-wide report fr
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +23,20 @@ from chaos._ledger import AwsCalled, Responded, Sent
 
 if TYPE_CHECKING:
     # The engine pulls in moto; a pytest controller only needs to rebuild summaries.
+    from chaos._checks.verdict import Finding, RequestStory
     from chaos._engine.runner import Outcome
     from chaos._result import RunResult
 
 BUCKETS = 240
+TIMELINE_SERIES = (
+    "queue_depth",
+    "client_errors",
+    "completions",
+    "arrivals",
+    "arrival_peaks",
+    "error_peaks",
+    "completion_peaks",
+)
 """Timeline resolution: the engine samples queue depth 240 times a run, so do the counts."""
 
 ARCHITECTURE_LABELS = {"sync": "synchronous", "event_driven": "event-driven"}
@@ -51,6 +65,45 @@ class Timeline:
     has_queue: bool
     arrivals: tuple[int, ...] = ()
     """Requests the clients sent for the first time: the offered load (bursts, ramps)."""
+    arrival_peaks: tuple[int, ...] = ()
+    """Per bucket, the most arrivals in one whole second of virtual time that overlaps it:
+    a one-second burst keeps its height however many buckets a chart column merges (a
+    column's mean would spread it). Empty for a summary made before peaks were kept."""
+    error_peaks: tuple[int, ...] = ()
+    """Likewise for client errors."""
+    completion_peaks: tuple[int, ...] = ()
+    """Likewise for completions."""
+
+
+@dataclass(frozen=True)
+class Story:
+    """A sampled failed request's story, with the other sampled requests whose stories went
+    the same way (the same steps; only times and ids differ): a finding shows one of each."""
+
+    request_id: str
+    lines: tuple[str, ...]
+    alike: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Explained:
+    """What a failed assertion's finding adds under the assertion's line."""
+
+    index: int
+    """The assertion's position in `RunSummary.assertions`."""
+    title: str
+    causes: tuple[tuple[str, int], ...] = ()
+    """(cause, requests), most frequent first: this assertion's failures only."""
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """A finding about the run as a whole (what the handler's code did), with its lines
+    (the end of a traceback)."""
+
+    title: str
+    details: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,7 +134,15 @@ class RunSummary:
     wall_seconds: float = 0.0
     assertions: tuple[tuple[str, str, str], ...] = ()
     """(name, status, detail) per assertion, in the experiment's order."""
-    findings: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+    """Findings about the run as a whole, shown before the assertions."""
+    explained: tuple[Explained, ...] = ()
+    """The findings of the assertions that have one, by the assertion's position."""
+    active_faults: tuple[str, ...] = ()
+    """The faults that could act on this system, as findings name them."""
+    stories: tuple[Story, ...] = ()
+    """The sampled failed requests of every finding, each request once, grouped by how
+    their stories went; reports show the first few, journals all."""
     causes: tuple[tuple[str, int], ...] = ()
     """Why requests failed, most frequent first, over every failed assertion."""
     main_cause: str = ""
@@ -111,7 +172,23 @@ class RunSummary:
     def from_dict(cls, data: dict[str, Any]) -> RunSummary:
         values = dict(data)
         values["assertions"] = tuple(tuple(a) for a in values.get("assertions", ()))
-        values["findings"] = tuple(values.get("findings", ()))
+        values["notes"] = tuple(
+            Note(n["title"], tuple(n["details"])) for n in values.get("notes", ())
+        )
+        values["explained"] = tuple(
+            Explained(
+                e["index"],
+                e["title"],
+                tuple((str(c), int(n)) for c, n in e["causes"]),
+                tuple(e["details"]),
+            )
+            for e in values.get("explained", ())
+        )
+        values["active_faults"] = tuple(values.get("active_faults", ()))
+        values["stories"] = tuple(
+            Story(t["request_id"], tuple(t["lines"]), tuple(t["alike"]))
+            for t in values.get("stories", ())
+        )
         values["causes"] = tuple((str(c), int(n)) for c, n in values.get("causes", ()))
         values["windows"] = tuple(FaultSpan(**w) for w in values.get("windows", ()))
         timeline = values.get("timeline")
@@ -119,10 +196,7 @@ class RunSummary:
             values["timeline"] = Timeline(
                 step=timeline["step"],
                 has_queue=timeline["has_queue"],
-                **{
-                    key: tuple(timeline[key])
-                    for key in ("queue_depth", "client_errors", "completions", "arrivals")
-                },
+                **{key: tuple(timeline.get(key, ())) for key in TIMELINE_SERIES},
             )
         return cls(**values)
 
@@ -159,13 +233,19 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
             FaultSpan(w.label, w.start, w.end) for w in sorted_windows(experiment.fault_windows())
         ),
         assertions=tuple((r.name, r.status.value, r.detail) for r in outcome.results),
-        findings=tuple(
-            finding.render(reproduce=command)
-            for finding in (
-                *outcome.findings,
-                *(r.finding for r in outcome.results if r.finding),
+        notes=tuple(Note(f.title, f.details) for f in outcome.findings),
+        explained=tuple(
+            Explained(
+                index,
+                r.finding.title,
+                tuple((str(cause), count) for cause, count in r.finding.causes),
+                r.finding.details,
             )
+            for index, r in enumerate(outcome.results)
+            if r.finding is not None
         ),
+        active_faults=next((r.finding.active_faults for r in outcome.results if r.finding), ()),
+        stories=grouped_stories(r.finding for r in outcome.results if r.finding),
         causes=causes,
         main_cause=main_cause,
     )
@@ -182,6 +262,32 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
         wall_seconds=result.wall_seconds,
         timeline=timeline(result, accounting),
     )
+
+
+def grouped_stories(findings: Iterable[Finding]) -> tuple[Story, ...]:
+    """The findings' sampled requests, each once (several assertions sample the same
+    request), grouped by how their stories went, in the order first sampled."""
+    groups: dict[tuple[str, ...], list[RequestStory]] = {}
+    seen: set[str] = set()
+    for finding in findings:
+        for story in finding.stories:
+            if story.request_id in seen:
+                continue
+            seen.add(story.request_id)
+            groups.setdefault(_shape(story.lines), []).append(story)
+    return tuple(
+        Story(first.request_id, first.lines, tuple(s.request_id for s in rest))
+        for first, *rest in groups.values()
+    )
+
+
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _shape(lines: Sequence[str]) -> tuple[str, ...]:
+    """A story without its numbers (times, ids, counts): stories of the same shape went the
+    same way."""
+    return tuple(_NUMBER.sub("#", line).strip() for line in lines)
 
 
 def _causes(outcome: Outcome) -> tuple[tuple[tuple[str, int], ...], str]:
@@ -224,7 +330,8 @@ def _db_throttles(result: RunResult) -> int:
 
 
 def timeline(result: RunResult, accounting: Accounting, *, buckets: int = BUCKETS) -> Timeline:
-    """Load, queue depth, client errors and completions per bucket of virtual time."""
+    """Load, queue depth, client errors and completions per bucket of virtual time, and per
+    bucket the busiest second of each count."""
     step = result.simulated_seconds / buckets
 
     def bucket(t: float) -> int:
@@ -234,23 +341,44 @@ def timeline(result: RunResult, accounting: Accounting, *, buckets: int = BUCKET
     for sample in result.samples:
         index = bucket(sample.t)
         depth[index] = max(depth[index], sample.queue_visible + sample.queue_in_flight)
-    arrivals = [0] * buckets
-    for sent in result.ledger.of(Sent):
-        if sent.attempt == 1:
-            arrivals[bucket(sent.t)] += 1
-    errors = [0] * buckets
-    for response in result.ledger.of(Responded):
-        if not 200 <= response.status < 300:
-            errors[bucket(response.t)] += 1
-    completions = [0] * buckets
-    for facts in accounting.requests.values():
-        if facts.completed and facts.first_effect_at is not None:
-            completions[bucket(facts.first_effect_at)] += 1
+    arrivals = [s.t for s in result.ledger.of(Sent) if s.attempt == 1]
+    errors = [r.t for r in result.ledger.of(Responded) if not 200 <= r.status < 300]
+    completions = [
+        facts.first_effect_at
+        for facts in accounting.requests.values()
+        if facts.completed and facts.first_effect_at is not None
+    ]
     return Timeline(
         step,
         tuple(depth),
-        tuple(errors),
-        tuple(completions),
+        _per_bucket(errors, bucket, buckets),
+        _per_bucket(completions, bucket, buckets),
         has_queue=result.system.queue is not None,
-        arrivals=tuple(arrivals),
+        arrivals=_per_bucket(arrivals, bucket, buckets),
+        arrival_peaks=busiest_seconds(arrivals, step, buckets),
+        error_peaks=busiest_seconds(errors, step, buckets),
+        completion_peaks=busiest_seconds(completions, step, buckets),
     )
+
+
+def _per_bucket(
+    times: Iterable[float], bucket: Callable[[float], int], buckets: int
+) -> tuple[int, ...]:
+    counts = [0] * buckets
+    for t in times:
+        counts[bucket(t)] += 1
+    return tuple(counts)
+
+
+def busiest_seconds(times: Iterable[float], step: float, buckets: int) -> tuple[int, ...]:
+    """Per bucket [i*step, (i+1)*step), the count of the busiest whole second
+    [s, s+1) that overlaps it: the true peak per second, kept at bucket resolution."""
+    per_second = Counter(int(t) for t in times if t >= 0)
+    if not per_second or step <= 0:
+        return (0,) * buckets
+    peaks = []
+    for index in range(buckets):
+        first = int(index * step)
+        last = max(first, math.ceil((index + 1) * step) - 1)
+        peaks.append(max(per_second.get(second, 0) for second in range(first, last + 1)))
+    return tuple(peaks)

@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from chaos._report.data import RunSummary
+from chaos._report.failure import DEFAULT_STORIES
 from chaos._report.journal import write_atomically
 from chaos._report.kinds import REPORT_KINDS, parse_kinds
 from chaos._report.markdown import append_step_summary, markdown
@@ -26,11 +27,16 @@ EXPORT_WIDTH = 120
 
 
 def write_reports(
-    summaries: Sequence[RunSummary], kinds: Iterable[str], directory: Path
+    summaries: Sequence[RunSummary],
+    kinds: Iterable[str],
+    directory: Path,
+    *,
+    stories: int | None = DEFAULT_STORIES,
 ) -> list[Path]:
     """Write the file kinds among `kinds` into `directory`; the paths written.
 
-    Markdown is also appended to `$GITHUB_STEP_SUMMARY` when that is set.
+    Markdown is also appended to `$GITHUB_STEP_SUMMARY` when that is set. SVG and HTML show
+    `stories` request stories per finding, as the terminal does.
     """
     written: list[Path] = []
     wanted = set(kinds) & set(FILE_NAMES)
@@ -44,7 +50,7 @@ def write_reports(
         if step_summary is not None:
             written.append(step_summary)
     if wanted & {"svg", "html"}:
-        console = recorded(summaries)
+        console = recorded(summaries, stories=stories)
         if "svg" in wanted:
             svg = console.export_svg(title="chaos-arena", clear=False)
             written.append(_write(directory / FILE_NAMES["svg"], svg))
@@ -54,7 +60,7 @@ def write_reports(
     return written
 
 
-def recorded(summaries: Sequence[RunSummary]) -> Console:
+def recorded(summaries: Sequence[RunSummary], *, stories: int | None = DEFAULT_STORIES) -> Console:
     """A console that has recorded the full report (findings included), for exports."""
     console = Console(
         file=io.StringIO(),
@@ -67,7 +73,7 @@ def recorded(summaries: Sequence[RunSummary]) -> Console:
         emoji=False,
         legacy_windows=False,
     )
-    print_report(console, summaries, findings=True)
+    print_report(console, summaries, findings=True, stories=stories)
     return console
 
 

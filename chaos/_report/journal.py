@@ -2,21 +2,24 @@
 
 Keys (DESIGN.md section 6): experiment, system, seed, verdict, expected, as_expected,
 counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus source,
-reason, reproduce, ledger_records, handler_failures (what the handler's code did when it
-failed, with the first traceback) and logs (the name of the `.logs.jsonl` file beside the
-journal holding what handlers printed and logged, per invocation; null when nothing).
-Files are written whole or not at all.
+reason, reproduce, stories (every request story the findings sampled, each once, with the
+other requests whose story went the same way: reports show the first few), ledger_records,
+handler_failures (what the handler's code did when it failed, with the first traceback) and
+logs (the name of the `.logs.jsonl` file beside the journal holding what handlers printed
+and logged, per invocation; null when nothing). Files are written whole or not at all, with
+the permissions the umask gives.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chaos._checks.accounting import percentile
+from chaos._report.data import grouped_stories
 
 if TYPE_CHECKING:
     from chaos._engine.runner import Outcome
@@ -48,6 +51,10 @@ def journal(outcome: Outcome) -> dict[str, Any]:
                 "finding": r.finding.render(reproduce=outcome.reproduce) if r.finding else None,
             }
             for r in outcome.results
+        ],
+        "stories": [
+            {"request_id": story.request_id, "lines": list(story.lines), "alike": list(story.alike)}
+            for story in grouped_stories(r.finding for r in outcome.results if r.finding)
         ],
         "latency": {"p50": None, "p95": None, "p99": None},
         "acceptance_latency": {"p50": None, "p95": None, "p99": None},
@@ -129,14 +136,31 @@ def write_journal(outcome: Outcome, directory: Path, *, ledger: bool = True) -> 
 
 
 def write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write `path` whole or not at all: into a new file beside it, then renamed over it.
+
+    The new file is created with mode 0666 less the umask, as `open` would (0644 by
+    default), so a CI step running as another user can read journals and reports;
+    `tempfile.mkstemp` would make it 0600.
+    """
+    handle, temporary = _new_file_beside(path)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+
+
+def _new_file_beside(path: Path) -> tuple[int, Path]:
+    """A descriptor on a file that did not exist, in `path`'s directory (hidden)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
 
 
 def journaled_summary(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from chaos._report import charts
 from chaos._report.data import RunSummary
+from chaos._report.failure import failure_lines
 from chaos._report.kinds import SHOWN_COUNTS
 from chaos._report.scoreboard import expectation_line, standings
 
@@ -76,9 +77,7 @@ def _details(summary: RunSummary) -> list[str]:
     title = (
         f"{summary.experiment}[{summary.system}]: {summary.verdict}, expected {summary.expected}"
     )
-    body = "\n\n".join([*summary.findings] or [summary.reason])
-    if "reproduce:" not in body:
-        body += f"\nreproduce: {summary.reproduce}"
+    body = "\n".join(failure_lines(summary))
     return [
         "<details>",
         f"<summary>{_escape(title)}</summary>",

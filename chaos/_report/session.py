@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from chaos._report.data import RunSummary
+from chaos._report.failure import DEFAULT_STORIES
 from chaos._report.files import write_reports
 from chaos._report.journal import journaled_summary
 from chaos._report.terminal import print_report, render_text
@@ -26,9 +27,16 @@ class ReportSession:
     """Collects outcomes of one command and reports them once."""
 
     def __init__(
-        self, kinds: Iterable[str], *, reports_dir: Path, journal: Path | None = None
+        self,
+        kinds: Iterable[str],
+        *,
+        reports_dir: Path,
+        journal: Path | None = None,
+        stories: int | None = DEFAULT_STORIES,
     ) -> None:
         self.kinds = frozenset(kinds)
+        self.stories = stories
+        """Request stories per finding in the report (the journals keep them all)."""
         self.reports_dir = reports_dir
         self.journal = journal
         self.summaries: list[RunSummary] = []
@@ -43,8 +51,8 @@ class ReportSession:
     def finish(self, console: Console) -> list[Path]:
         """Print the terminal report (if asked) and write the files; the paths written."""
         if "terminal" in self.kinds and self.summaries:
-            show(console, self.summaries)
-        written = write_reports(self.summaries, self.kinds, self.reports_dir)
+            show(console, self.summaries, stories=self.stories)
+        written = write_reports(self.summaries, self.kinds, self.reports_dir, stories=self.stories)
         for path in written:
             console.print(
                 f"chaos-arena: wrote {path}", markup=False, highlight=False, soft_wrap=True
@@ -52,11 +60,13 @@ class ReportSession:
         return written
 
 
-def show(console: Console, summaries: list[RunSummary]) -> None:
+def show(
+    console: Console, summaries: list[RunSummary], *, stories: int | None = DEFAULT_STORIES
+) -> None:
     """The report on `console`: rich on a terminal; plain, trimmed text for logs and pipes."""
     if console.is_terminal:
-        print_report(console, summaries, findings=True)
+        print_report(console, summaries, findings=True, stories=stories)
         return
-    text = render_text(summaries, width=console.width, color=False, findings=True)
+    text = render_text(summaries, width=console.width, color=False, findings=True, stories=stories)
     console.file.write(text)
     console.file.flush()

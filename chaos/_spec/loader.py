@@ -97,7 +97,9 @@ def experiment_files(paths: Iterable[Path]) -> list[Path]:
     """The experiment files named: files as given, directories searched for *.chaos.yaml.
 
     A file named twice (directly and through its directory, say) is listed once, or it
-    would run twice and clash with its own experiment names.
+    would run twice and clash with its own experiment names. Whatever is named like an
+    experiment file is listed, even when it is not one (a directory, a FIFO, a dangling
+    link): reading it reports why, rather than skipping it in silence.
     """
     found: dict[Path, Path] = {}  # resolved -> as the user wrote it
     for path in paths:
@@ -120,8 +122,8 @@ def _is_dir(path: Path) -> bool:
 def _same_file(path: Path) -> Path:
     try:
         return path.resolve()
-    except OSError:
-        return path
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return path.absolute()
 
 
 @dataclass
@@ -253,9 +255,9 @@ class Loader:
     def each(
         self, files: Iterable[Path]
     ) -> Iterator[tuple[list[LoadedExperiment], list[Diagnostic]]]:
-        """Per file of one run: its experiments and its problems (a file with problems in
-        its own text yields no experiments; a name another file already used is a problem
-        too)."""
+        """Per file of one run: its experiments that can run and its problems (a file with
+        problems in its own text yields no experiments; an experiment whose name another
+        file already used is left out, and its clash is a problem)."""
         names = ExperimentNames()
         for path in files:
             try:
@@ -263,19 +265,27 @@ class Loader:
             except SpecError as error:
                 yield [], list(error.diagnostics)
                 continue
-            yield experiments, names.clashes(experiments)
+            clashes = names.clashes(experiments)
+            clashing = {(d.line, d.column) for d in clashes}
+            yield [e for e in experiments if (e.line, e.column) not in clashing], clashes
 
     def paths(self, paths: Iterable[Path]) -> list[LoadedExperiment]:
         """Every experiment under `paths`; raises one SpecError with the problems of all
         files."""
+        loaded, problems = self.valid_paths(paths)
+        if problems:
+            raise SpecError(problems)
+        return loaded
+
+    def valid_paths(self, paths: Iterable[Path]) -> tuple[list[LoadedExperiment], list[Diagnostic]]:
+        """The experiments under `paths` that are valid, and the problems of the rest (each
+        once), as pytest collects them: an invalid file does not stop the others."""
         loaded: list[LoadedExperiment] = []
         problems: list[Diagnostic] = []
         for experiments, found in self.each(experiment_files(paths)):
             loaded.extend(experiments)
             problems.extend(found)
-        if problems:
-            raise SpecError(_unique(problems))
-        return loaded
+        return loaded, _unique(problems)
 
     def _one(
         self,

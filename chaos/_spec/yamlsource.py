@@ -7,7 +7,11 @@ tracebacks.
 
 from __future__ import annotations
 
+import codecs
+import errno
+import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,32 +157,153 @@ class YamlProblem(Exception):
 
 
 def read_text(path: Path) -> str:
-    """The file's text; a YamlProblem if it is missing, not a file, too big, binary or not UTF-8."""
+    """The file's text; a YamlProblem saying why if it cannot be: missing, a dangling link or
+    a link loop, not a regular file (a directory, a FIFO, a device), unreadable, too big,
+    binary or not UTF-8. A FIFO or device is never opened (reading one would block or never
+    end)."""
     shown = str(path)
-    try:
-        if not path.is_file():
-            reason = "it is a directory" if path.is_dir() else "no such file"
-            raise YamlProblem(Diagnostic(shown, _WHOLE_FILE, 0, f"cannot read the file: {reason}"))
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise YamlProblem(
-                Diagnostic(
-                    shown,
-                    _WHOLE_FILE,
-                    0,
-                    f"the file is larger than {MAX_FILE_BYTES:,} bytes; an experiment or system "
-                    "definition is a small hand-written file",
-                )
-            )
-        raw = path.read_bytes()
-    except OSError as error:
+    reason = not_a_regular_file(path)
+    if reason is not None:
+        hint = (
+            "rename it: only files are experiments (the files in it are searched as usual)"
+            if reason.startswith("it is a directory")
+            else None
+        )
         raise YamlProblem(
-            Diagnostic(shown, _WHOLE_FILE, 0, f"cannot read the file: {error.strerror}")
-        ) from None
+            Diagnostic(shown, _WHOLE_FILE, 0, f"cannot read the file: {reason}", hint=hint)
+        )
+    try:
+        # O_NONBLOCK: if the file became a FIFO since it was looked at, opening it does not
+        # wait for a writer; fstat below then refuses it.
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        raise YamlProblem(_open_problem(path, error)) from None
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            reason = f"it is {_kind(status.st_mode)}, not a regular file"
+            raise YamlProblem(Diagnostic(shown, _WHOLE_FILE, 0, f"cannot read the file: {reason}"))
+        if status.st_size > MAX_FILE_BYTES:
+            raise YamlProblem(_too_big(shown))
+        try:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise YamlProblem(
+                Diagnostic(shown, _WHOLE_FILE, 0, f"cannot read the file: {error.strerror}")
+            ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlProblem(_too_big(shown))
     return decode(shown, raw)
 
 
+def not_a_regular_file(path: Path) -> str | None:
+    """Why `path` cannot be read as an experiment file, in words, or None when it is a regular
+    file (or a link to one). Looks without opening, so a FIFO or a device is never read."""
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        return _missing(path, error)
+    if stat.S_ISREG(status.st_mode):
+        return None
+    kind = _kind(status.st_mode)
+    if os.path.islink(path):
+        return f"it is a symbolic link to {_link_target(path)}, which is {kind}, not a regular file"
+    return f"it is {kind}, not a regular file"
+
+
+def _missing(path: Path, error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return (
+            f"it is a symbolic link to {_link_target(path)}, and following the links leads "
+            "back to it (a symlink loop)"
+        )
+    if error.errno == errno.ENOENT and os.path.islink(path):
+        return f"it is a symbolic link to {_link_target(path)}, which does not exist"
+    if error.errno == errno.ENOENT:
+        return "no such file"
+    if error.errno == errno.ENOTDIR:
+        return "no such file (a part of its path is a file, not a directory)"
+    if error.errno == errno.EACCES:
+        return "permission denied on a directory above it"
+    return str(error.strerror or error).lower()
+
+
+def _open_problem(path: Path, error: OSError) -> Diagnostic:
+    shown = str(path)
+    if error.errno in (errno.EACCES, errno.EPERM):
+        try:
+            mode = stat.filemode(os.stat(path).st_mode)
+        except OSError:
+            mode = "unknown"
+        return Diagnostic(
+            shown,
+            _WHOLE_FILE,
+            0,
+            f"cannot read the file: permission denied (its mode is {mode})",
+            hint=f"make it readable: chmod u+r {shown}",
+        )
+    reason = _missing(path, error)
+    return Diagnostic(shown, _WHOLE_FILE, 0, f"cannot read the file: {reason}")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "something"
+
+
+def _too_big(shown: str) -> Diagnostic:
+    return Diagnostic(
+        shown,
+        _WHOLE_FILE,
+        0,
+        f"the file is larger than {MAX_FILE_BYTES:,} bytes; an experiment or system "
+        "definition is a small hand-written file",
+    )
+
+
+_BOMS = (
+    # Longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
 def decode(path: str, raw: bytes) -> str:
-    """UTF-8 text of a file's bytes, refusing binary files with a clear message."""
+    """UTF-8 text of a file's bytes (a UTF-8 byte-order mark is dropped). Text in another
+    encoding is named as such (UTF-16 is not "binary"); an invalid byte is located."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    encoding = _other_unicode(raw)
+    if encoding is not None:
+        raise YamlProblem(
+            Diagnostic(
+                path,
+                _WHOLE_FILE,
+                0,
+                f"the file is encoded as {encoding}; chaos-arena reads UTF-8 only",
+                hint="save it as UTF-8 (your editor's 'save with encoding', or "
+                f"iconv -f {encoding.split()[0]} -t UTF-8 {path} > converted.yaml)",
+            )
+        )
     if b"\x00" in raw:
         raise YamlProblem(
             Diagnostic(path, _WHOLE_FILE, 0, "this is a binary file, not a YAML experiment")
@@ -186,9 +311,41 @@ def decode(path: str, raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise YamlProblem(
-            Diagnostic(path, _WHOLE_FILE, 0, f"the file is not UTF-8 text (byte {error.start})")
-        ) from None
+        raise YamlProblem(_not_utf8(path, raw, error)) from None
+
+
+def _other_unicode(raw: bytes) -> str | None:
+    """'UTF-16' (or UTF-32) when the bytes are text in that encoding: a byte-order mark, or
+    (without one) the zero bytes every other byte that ASCII text in UTF-16 has."""
+    for mark, encoding in _BOMS:
+        if raw.startswith(mark):
+            return encoding
+    sample = raw[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for order, high, low in (("LE", odd, even), ("BE", even, odd)):
+        if high.count(0) >= 0.9 * len(high) and 0 not in low:
+            return f"UTF-16 ({order}, without a byte-order mark)"
+    return None
+
+
+def _not_utf8(path: str, raw: bytes, error: UnicodeDecodeError) -> Diagnostic:
+    """Where the first byte that is not UTF-8 is, and what the encoding probably is."""
+    before = raw[: error.start]
+    line_start = before.rfind(b"\n") + 1
+    line = before.count(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    byte = raw[error.start]
+    return Diagnostic(
+        path,
+        line,
+        column,
+        f"the file is not UTF-8 text: byte 0x{byte:02x} cannot start or continue a UTF-8 "
+        "character (the file is probably in a legacy encoding such as Latin-1 or "
+        "Windows-1252)",
+        hint="save it as UTF-8",
+    )
 
 
 def parse_documents(path: str, text: str) -> list[Document]:

@@ -36,13 +36,15 @@ def test_an_unexpected_verdict_fails_with_the_finding(pytester: pytest.Pytester)
         [
             "*_ optimistic?sync? _*",
             "sync failed, but optimistic expects it to survive.",
-            "assertions:",
+            "  ✓ no_loss: 0 of * accepted lost",
             "  ✗ success_rate: * healthy requests failed at the client*",
-            "*by cause:*",
-            "*Lambda throttle at its concurrency limit*during lambda.throttle",
-            "*reproduce: chaos-arena run a.chaos.yaml --experiment optimistic --system sync "
+            "       * Lambda throttle at its concurrency limit*during lambda.throttle",
+            "  faults in this experiment: lambda.throttle",
+            "  request r0* (and * other sampled requests like it):",
+            "*  client sent attempt 1",
+            "  reproduce: chaos-arena run a.chaos.yaml --experiment optimistic --system sync "
             "--seed 1",
-            "rerun:     pytest 'a.chaos.yaml::optimistic?sync?' --chaos-seed 1",
+            "  rerun:     pytest 'a.chaos.yaml::optimistic?sync?' --chaos-seed 1",
             # The YAML line of the experiment (the second document), where editors can jump.
             "a.chaos.yaml:[89]: sync failed, expected survived: *",
             "FAILED a.chaos.yaml::optimistic?sync? - sync failed, expected survived: *",
@@ -50,6 +52,32 @@ def test_an_unexpected_verdict_fails_with_the_finding(pytester: pytest.Pytester)
     )
     # The finding, not chaos-arena's stack.
     assert "pytest_plugin" not in result.stdout.str()
+
+
+def test_chaos_stories_caps_the_request_stories(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".chaos.yaml", a=UNEXPECTED)
+    capped = pytester.runpytest("--chaos-system", "sync", "--chaos-stories", "0")
+    capped.assert_outcomes(failed=1)
+    capped.stdout.fnmatch_lines(
+        [
+            "  ... 1 more kind of request story (--chaos-stories N shows more; journals "
+            "(--chaos-journal DIR) keep them all)"
+        ]
+    )
+    assert "  request r0" not in capped.stdout.str()
+    every = pytester.runpytest("--chaos-system", "sync", "--chaos-stories", "all")
+    every.stdout.fnmatch_lines(["  request r0*"])
+    assert "more kind" not in every.stdout.str()
+    pytester.makeini("[pytest]\nchaos_stories = 0\n")
+    from_ini = pytester.runpytest("--chaos-system", "sync")
+    from_ini.stdout.fnmatch_lines(["  ... 1 more kind of request story*"])
+
+
+def test_a_bad_chaos_stories_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".chaos.yaml", a=CALM)
+    result = pytester.runpytest("--chaos-stories", "many")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--chaos-stories: 'many' is not a number of stories*"])
 
 
 def test_full_trace_restores_the_traceback(pytester: pytest.Pytester) -> None:
@@ -102,7 +130,7 @@ def test_junit_failure_message_is_the_one_line_verdict(pytester: pytest.Pytester
     pytester.runpytest("--junitxml=junit.xml", "--chaos-system", "sync")
     failure = next(ET.parse(pytester.path / "junit.xml").getroot().iter("failure"))
     assert failure.get("message", "").startswith("sync failed, expected survived: ")
-    assert "by cause:" in (failure.text or "")
+    assert "Lambda throttle at its concurrency limit" in (failure.text or "")
 
 
 def test_seed_override_reaches_the_journal(pytester: pytest.Pytester) -> None:

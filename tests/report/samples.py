@@ -7,20 +7,28 @@ handlers could not be imported (verdict error, no counts, no timeline).
 
 from __future__ import annotations
 
-from chaos._report.data import BUCKETS, FaultSpan, RunSummary, Timeline
+from chaos._report.data import BUCKETS, Explained, FaultSpan, RunSummary, Story, Timeline
 
-FINDING = (
-    """\
-1,234 of 45,678 accepted requests lost
-  by cause:
-       1,234  DynamoDB throttle after 4 SDK attempts during dynamodb.throttle on orders
-  faults in this experiment: dynamodb.throttle on orders
-  request r012345:
-       61.000s  client sent attempt 1
-       61.004s  queued in orders-queue as m-12345
-  reproduce: chaos-arena run experiments/db.chaos.yaml --experiment db-throttle """
-    """--system eda --seed 7"""
+STORY = Story(
+    "r012345",
+    ("   61.000s  client sent attempt 1", "   61.004s  queued in orders-queue as m-12345"),
+    ("r012346", "r012347"),
 )
+OTHER_STORY = Story(
+    "r020001",
+    (
+        "  120.000s  client sent attempt 1",
+        "  120.010s  queued in orders-queue as m-20001",
+        "  120.020s  received by the consumer (receive 1)",
+        "  120.031s  dynamodb PutItem orders: ProvisionedThroughputExceededException (x4, "
+        "the last at 120.431s)",
+    ),
+)
+LAST_STORY = Story(
+    "r030001",
+    ("  200.000s  client sent attempt 1", "  229.000s  client gave up waiting (integration)"),
+)
+"""Three kinds of story: the report's default shows them all; `stories=1` only the first."""
 
 
 def _timeline(
@@ -182,7 +190,25 @@ def summaries() -> list[RunSummary]:
             success_rate=1.0,
             p99=95.0,
             db_throttles=812,
-            findings=(FINDING,),
+            assertions=(
+                ("no_loss", "failed", "1,234 of 45,678 accepted requests lost"),
+                ("dlq", "passed", "no healthy request dead-lettered"),
+            ),
+            explained=(
+                Explained(
+                    0,
+                    "1,234 of 45,678 accepted requests lost",
+                    (
+                        (
+                            "DynamoDB throttle after 4 SDK attempts during dynamodb.throttle "
+                            "on orders",
+                            1234,
+                        ),
+                    ),
+                ),
+            ),
+            active_faults=("dynamodb.throttle on orders",),
+            stories=(STORY, OTHER_STORY, LAST_STORY),
             causes=(
                 (
                     "DynamoDB throttle after 4 failed SDK attempts "

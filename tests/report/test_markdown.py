@@ -24,8 +24,14 @@ def test_markdown_has_the_table_the_scoreboard_and_unexpected_findings() -> None
     assert "- **sync**: survived 0/2, as expected 2/2." in text
     assert "<summary>db-throttle[eda]: failed, expected survived</summary>" in text
     assert text.count("reproduce: chaos-arena run experiments/db.chaos.yaml") == 1
-    # The error run has no finding: its reason and the reproduce command stand in.
-    assert "ModuleNotFoundError: No module named 'myapp'\nreproduce: " in text
+    # The error run has no assertions: its reason stands in.
+    assert "  cannot import handler 'myapp.consumer:handle' of system 'my-orders'" in text
+    # One finding per run: the assertions under it, each failed one with its causes.
+    assert (
+        "  ✗ no_loss: 1,234 of 45,678 accepted requests lost\n"
+        "      1,234  DynamoDB throttle after 4 SDK attempts during dynamodb.throttle on orders\n"
+        "  ✓ dlq: no healthy request dead-lettered\n" in text
+    )
 
 
 def test_table_cells_escape_pipes_and_angle_brackets() -> None:

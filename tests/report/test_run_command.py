@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,69 @@ def test_parallel_runs_give_the_serial_journals_and_report(
     assert journals(tmp_path / "journals-1") == journals(tmp_path / "journals-2")
     assert len(journals(tmp_path / "journals-1")) == 2
     assert outputs[0] == outputs[1]  # the report shows no wall-clock figure
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def test_output_files_honour_the_umask(
+    calm: Path, tmp_path: Path, umask_022: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Journals, ledgers and reports are 0644 under the usual umask, as `open` would make
+    them, so a CI artefact step running as another user can read them (a temporary file
+    from `tempfile.mkstemp` is 0600)."""
+    reports, journals = tmp_path / "reports", tmp_path / "journals"
+    command = ["run", str(calm), "--report", "markdown,html,svg", "--reports-dir", str(reports)]
+    assert main([*command, "--journal", str(journals)]) == 0
+    written = [*reports.iterdir(), *journals.iterdir()]
+    assert {p.suffix for p in written} >= {".md", ".html", ".svg", ".json", ".jsonl"}
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in written} == {
+        p.name: "0o644" for p in written
+    }
+
+
+def test_atomic_writes_follow_a_stricter_umask(tmp_path: Path) -> None:
+    from chaos._report.journal import write_atomically
+
+    previous = os.umask(0o077)
+    try:
+        write_atomically(tmp_path / "private.json", "{}\n")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "private.json").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["private.json"]  # no temporary left
+
+
+def test_stories_caps_the_request_stories_of_a_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "wrong.chaos.yaml"
+    path.write_text(
+        CALM.replace("assertions: [no_loss]", "assertions: [{success_rate: 100%}]").replace(
+            "systems: [eda]", "systems: [sync]"
+        )
+    )
+    assert main(["run", str(path), "--stories", "0"]) == 1
+    out = capsys.readouterr().out
+    assert "sync failed, but calm expects it to survive." in out
+    assert "  request r0" not in out
+    assert "more kind of request story (chaos-arena run --stories N shows more" in out
+    assert main(["run", str(path), "--stories", "all"]) == 1
+    out = capsys.readouterr().out
+    assert "  request r0" in out and "more kind" not in out
+
+
+@pytest.mark.parametrize("value", ["-1", "some"])
+def test_a_bad_stories_value_exits_2(
+    calm: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(calm), "--stories", value])
+    assert exit_.value.code == 2
+    assert "--stories" in capsys.readouterr().err

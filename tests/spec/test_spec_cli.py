@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -224,7 +225,8 @@ def test_two_files_may_not_share_an_experiment_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Journals are `<experiment>.<system>.json`: a second file reusing a name would overwrite
-    the first one's journal, so validate and run both reject it, against the later file."""
+    the first one's journal, so validate and run both reject it, against the later file;
+    run runs the first file's, whose journals are the only ones written."""
     text = "experiment: calm\nduration: 1m\nworkload: {steady: {rate: 1/s}}\n"
     (tmp_path / "a.chaos.yaml").write_text(text)
     (tmp_path / "b.chaos.yaml").write_text("# the same name again\n" + text)
@@ -234,8 +236,13 @@ def test_two_files_may_not_share_an_experiment_name(
     assert found["message"] == (
         f"experiment name 'calm' is also used in {tmp_path / 'a.chaos.yaml'}:1"
     )
-    assert main(["run", str(tmp_path), "--journal", str(tmp_path / "journals")]) == 2
-    assert not (tmp_path / "journals").exists()
+    journals = tmp_path.parent / f"{tmp_path.name}-journals"
+    assert main(["run", str(tmp_path), "--journal", str(journals), "--report", "none"]) == 2
+    assert "experiment name 'calm' is also used in" in capsys.readouterr().err
+    written = sorted(p.name for p in journals.glob("*.json"))
+    assert written == ["calm.eda.json", "calm.sync.json"]
+    source = json.loads((journals / "calm.eda.json").read_text())["source"]
+    assert source == f"{tmp_path / 'a.chaos.yaml'}:1"
 
 
 def test_a_handler_that_exits_at_import_is_reported_not_obeyed(
