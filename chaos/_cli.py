@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from chaos._result import Progress
     from chaos._spec.catalog import ResolvedSystem
     from chaos._spec.loader import LoadedExperiment, Loader
+    from chaos._spec.prices import PriceTable
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -60,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         "prints the --only options that run what did not finish)",
     )
     run.add_argument("--seed", type=int, metavar="N", help="override every experiment's seed")
+    run.add_argument(
+        "--prices",
+        type=Path,
+        metavar="FILE",
+        help="a price table whose prices override the shipped us-east-1 table (and any "
+        "system definition's prices:) for every run's cost",
+    )
     run.add_argument(
         "--journal",
         type=Path,
@@ -367,8 +376,12 @@ def _run_plan(args: argparse.Namespace) -> tuple[list[PlannedRun], list[Diagnost
     """Every valid (experiment, system) to run, validated before anything runs, and the
     problems of the files (or experiments) that cannot run; SpecError if none can."""
     from chaos._loading import loader
+    from chaos._spec.prices import prices_from
 
+    prices = prices_from(args.prices) if args.prices is not None else None
     experiments, problems = loader(max_requests=args.max_requests).valid_paths(args.paths)
+    if prices is not None:
+        experiments = [_priced(loaded, prices) for loaded in experiments]
     if args.experiment is not None:
         experiments = [e for e in experiments if e.experiment.experiment == args.experiment]
         if not experiments and not problems:
@@ -400,6 +413,11 @@ def _only(plan: list[PlannedRun], wanted: list[str]) -> list[PlannedRun]:
         known = ", ".join(sorted(names)) or "none"
         raise SetupError(f"--only {unknown[0]}: no such run in the given paths (runs: {known})")
     return [run for name, run in names.items() if name in set(wanted)]
+
+
+def _priced(loaded: LoadedExperiment, prices: PriceTable) -> LoadedExperiment:
+    """The experiment with every system priced by the `--prices` table."""
+    return replace(loaded, systems=tuple(replace(s, prices=prices) for s in loaded.systems))
 
 
 def _run_exit_code(summaries: Sequence[RunSummary], *, fail_on: str) -> int:

@@ -68,6 +68,10 @@ class RunResult:
     """Invocation id -> what it printed or logged (bounded; never part of the digest)."""
     stopped: str = ""
     """Why the run ended before its duration ('' when it ran to the end)."""
+    message_bytes: Mapping[str, int] = field(default_factory=dict)
+    """SQS message id -> body size in bytes (beside the ledger, which holds no sizes)."""
+    request_units: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    """DynamoDB table -> (write, read) request units its served calls consumed."""
 
 
 class RunInterrupted(KeyboardInterrupt):

@@ -25,12 +25,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chaos._errors import Diagnostic
+from chaos._errors import Diagnostic, SpecError
 from chaos._registry import Registry, did_you_mean
 from chaos._spec import schema as schemas
 from chaos._spec.base import Loc, Problem, key_path
 from chaos._spec.catalog import Resolution, ResolvedSystem
 from chaos._spec.diagnose import Site, place, problems
+from chaos._spec.prices import PriceTable, prices_from
 from chaos._spec.system import SystemDefinition
 from chaos._spec.types import YAML_CONTEXT
 from chaos._spec.yamlsource import Document, YamlProblem, parse_documents, read_text
@@ -84,6 +85,9 @@ class Resolver:
     import_handlers: bool = False
     _bases: dict[Path, _Base] = field(default_factory=dict)
     _imports: dict[tuple[str, Path], str | None] = field(default_factory=dict)
+    _price_tables: dict[Path, tuple[PriceTable | None, list[Diagnostic]]] = field(
+        default_factory=dict
+    )
 
     def resolve(
         self, ref: str, overrides: Mapping[str, Any], base_dir: Path, site: Site, entry: Loc
@@ -106,7 +110,23 @@ class Resolver:
             return Resolution(base.definition.system, None, found)
         if self.import_handlers:
             found.extend(self._handler_problems(definition, base, overrides, site, (*entry, ref)))
-        return Resolution(definition.system, ResolvedSystem(definition, path.resolve(), ref), found)
+        prices, problems_of_prices = self._prices(definition, base)
+        if problems_of_prices:
+            return Resolution(definition.system, None, [*found, *problems_of_prices])
+        resolved = ResolvedSystem(definition, path.resolve(), ref, prices)
+        return Resolution(definition.system, resolved, found)
+
+    def _prices(
+        self, definition: SystemDefinition, base: _Base
+    ) -> tuple[PriceTable | None, list[Diagnostic]]:
+        """The price table the definition's `prices:` names (relative to its file)."""
+        if definition.prices is None:
+            return None, []
+        path = base.path.parent / definition.prices
+        key = path.resolve()
+        if key not in self._price_tables:
+            self._price_tables[key] = _read_prices(path, base)
+        return self._price_tables[key]
 
     def _base(self, path: Path) -> _Base:
         key = path.resolve()
@@ -158,6 +178,21 @@ def import_problems(
     """Why each handler cannot start (None: it can), tried as a run's cold start tries it
     (`init_problems`)."""
     return init_problems(definition, path, handlers)
+
+
+def _read_prices(path: Path, base: _Base) -> tuple[PriceTable | None, list[Diagnostic]]:
+    if not _is_file(path):
+        assert base.document is not None
+        problem = Problem(
+            ("prices",),
+            f"price table {str(base.document.data.get('prices'))!r} not found",
+            f"looked for {shown_path(path)}; the path is relative to the system definition",
+        )
+        return None, [place(problem, base.document)]
+    try:
+        return prices_from(path, shown=shown_path(path)), []
+    except SpecError as error:
+        return None, list(error.diagnostics)
 
 
 def _definition_path(ref: str, base_dir: Path) -> tuple[Path | None, tuple[str, str] | None]:

@@ -4,7 +4,8 @@ Provisioned tables are a token bucket of write capacity units refilled at the pr
 rate that keeps up to `burst_seconds` (AWS: 300 s) of unused capacity; on-demand tables serve
 up to their on-demand limit per second. A write costs one WCU per started KB of item and is
 charged whether its condition holds or not (a failed conditional write still consumes
-capacity); a throttled write is not charged. Reads are not metered (see ARCHITECTURE.md).
+capacity); a throttled write is not charged. Reads are not rate-limited (see
+ARCHITECTURE.md); `read_units` counts what they consume, for the bill.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ THROTTLE_CODES = frozenset(THROTTLES)
 
 WRITE_OPERATIONS = frozenset(
     {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+)
+
+READ_OPERATIONS = frozenset(
+    {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "ExecuteStatement"}
 )
 
 
@@ -109,6 +114,35 @@ def write_units(operation: str, body: dict[str, Any]) -> float:
             _units(item.get("Put", {}).get("Item", {})) for item in body.get("TransactItems", [])
         )
     return 0.0
+
+
+def read_units(operation: str, request: dict[str, Any], response: dict[str, Any]) -> float:
+    """Read request units a served read consumed: one per started 4 KB read strongly
+    consistent, half that eventually consistent (the default); GetItem and each item of a
+    batch round up on their own, Query and Scan round up the sum of what they read
+    (CapacityUnitCalculations.html); transactions cost 2x a strong read."""
+    if operation == "GetItem":
+        return _read(item_size(response.get("Item") or {}), request)
+    if operation == "BatchGetItem":
+        total = 0.0
+        for table, items in (response.get("Responses") or {}).items():
+            keys = (request.get("RequestItems") or {}).get(table) or {}
+            for item in items:
+                total += _read(item_size(item), keys)
+        return total
+    if operation in ("Query", "Scan", "ExecuteStatement"):
+        return _read(sum(item_size(item) for item in response.get("Items") or ()), request)
+    if operation == "TransactGetItems":
+        return sum(
+            2.0 * max(1, math.ceil(item_size(r.get("Item") or {}) / 4096))
+            for r in response.get("Responses") or ()
+        )
+    return 0.0
+
+
+def _read(size: int, request: dict[str, Any]) -> float:
+    units = float(max(1, math.ceil(size / 4096)))
+    return units if request.get("ConsistentRead") else units / 2
 
 
 def _units(item: dict[str, Any]) -> float:

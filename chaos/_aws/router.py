@@ -17,7 +17,14 @@ from urllib.parse import unquote
 import simpy
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
-from chaos._aws.dynamodb import THROTTLES, WRITE_OPERATIONS, TableCapacity, write_units
+from chaos._aws.dynamodb import (
+    READ_OPERATIONS,
+    THROTTLES,
+    WRITE_OPERATIONS,
+    TableCapacity,
+    read_units,
+    write_units,
+)
 from chaos._aws.interceptor import error_response
 from chaos._aws.lambda_runtime import Invocation
 from chaos._aws.moto_env import forget_posted
@@ -55,6 +62,9 @@ class Router:
             name: TableCapacity(name, table, faults) for name, table in system.tables.items()
         }
         self.calls = 0
+        self.request_units: dict[str, list[float]] = {}
+        """Table -> [write, read] request units its served calls consumed, for the bill
+        (kept beside the ledger, which does not hold item sizes)."""
         self._pending: dict[int, tuple[str, str]] = {}
 
     # -- CallRouter ----------------------------------------------------------------------
@@ -83,6 +93,9 @@ class Router:
         target, request_id = self._pending.pop(id(invocation), ("", ""))
         outcome = _outcome(response)
         self._record(invocation, request_id, service, operation, target, outcome, False)
+        if service == "dynamodb" and outcome == "ok" and operation in READ_OPERATIONS:
+            units = read_units(operation, _json(request), _json_content(response))
+            self._units(target)[1] += units
         if service == "apigatewaymanagementapi" and operation == "PostToConnection":
             self.ledger.append(
                 Notified(
@@ -107,12 +120,13 @@ class Router:
         virtual_sleep(latency + (effect.delay if effect else 0.0))
         if effect is None or effect.error_status is None:
             capacity = self.capacity.get(table)
-            if (
-                capacity is not None
-                and operation in WRITE_OPERATIONS
-                and not capacity.admit_write(self.env.now, write_units(operation, body))
-            ):
-                effect = THROTTLES[capacity.throttle_code]
+            if capacity is not None and operation in WRITE_OPERATIONS:
+                units = write_units(operation, body)
+                if capacity.admit_write(self.env.now, units):
+                    # Served: charged whether its condition holds or not, as capacity is.
+                    self._units(table)[0] += units
+                else:
+                    effect = THROTTLES[capacity.throttle_code]
         if effect is not None and effect.error_status is not None:
             self._record(
                 invocation, request_id, "dynamodb", operation, table, effect.error_code, True
@@ -180,6 +194,12 @@ class Router:
         return None
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _units(self, table: str) -> list[float]:
+        units = self.request_units.get(table)
+        if units is None:
+            units = self.request_units[table] = [0.0, 0.0]
+        return units
 
     def _fault_effect(self, service: str, operation: str, target: str | None) -> CallEffect | None:
         """Active AWS-call faults for this service combined: delays add, first error wins."""
@@ -255,6 +275,16 @@ def _json(request: AWSPreparedRequest) -> dict[str, Any]:
         return {}
     try:
         decoded = json.loads(raw)
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def _json_content(response: AWSResponse | None) -> dict[str, Any]:
+    if response is None or not response.content:
+        return {}
+    try:
+        decoded = json.loads(response.content)
     except ValueError:
         return {}
     return decoded if isinstance(decoded, dict) else {}

@@ -101,6 +101,8 @@ class Queue:
         self.live: dict[str, Message] = {}
         """Messages not yet gone, by id (for depth figures and the final state)."""
         self.in_flight = 0
+        self.message_bytes: dict[str, int] = {}
+        """Message id -> body size, for the bill (SQS bills each 64 KB chunk)."""
 
     # -- producer side -------------------------------------------------------------------
 
@@ -108,6 +110,7 @@ class Queue:
         now = self.env.now
         message = Message(f"{self.name}-{next(self._ids):07d}", request_id, body, now)
         self.live[message.message_id] = message
+        self.message_bytes[message.message_id] = len(body.encode())
         self.ledger.append(Enqueued(now, request_id, message.message_id, self.name))
         self._expire_at(message, now + self.retention)
         delay = max(delay, self.delay)

@@ -26,7 +26,11 @@ class Assertion(ABC):
     Params: ClassVar[type[SpecModel]] = NoParams
     shorthand: ClassVar[str | None] = None
     """The parameter a scalar fills: `dlq: only_poison` means `dlq: {mode: only_poison}`."""
+    critical: ClassVar[bool] = False
+    """A critical guarantee (no loss, no duplicate) weighs 3 in the resilience score, any
+    other 1 (Krkn's severity weights)."""
 
     @abstractmethod
     def check(self, params: SpecModel, evidence: Evidence) -> AssertionResult:
-        """Passed, failed (with a finding) or inconclusive (no evidence either way)."""
+        """Passed, failed (with a finding) or inconclusive (no evidence either way); a
+        failed result may say its `degree` (how far the guarantee held, 0 to 1)."""

@@ -59,6 +59,7 @@ def _of(count: int, total: int) -> str:
 class NoLoss(Assertion):
     name = "no_loss"
     summary = "Every accepted request completed, was dead-lettered, or is still queued."
+    critical = True
 
     def check(self, params: SpecModel, evidence: Evidence) -> AssertionResult:
         counts = evidence.accounting.counts()
@@ -69,7 +70,13 @@ class NoLoss(Assertion):
         if not lost:
             return AssertionResult(self.name, Status.PASSED, f"0 of {accepted:,} accepted lost")
         title = f"{_of(len(lost), accepted)} accepted requests lost"
-        return AssertionResult(self.name, Status.FAILED, title, finding(title, lost, evidence))
+        return AssertionResult(
+            self.name,
+            Status.FAILED,
+            title,
+            finding(title, lost, evidence),
+            degree=1 - len(lost) / accepted,
+        )
 
 
 @assertion_type
@@ -77,6 +84,7 @@ class EventualCompletion(Assertion):
     name = "eventual_completion"
     summary = "Every accepted healthy request completed within a time bound."
     Params = EventualCompletionParams
+    critical = True
 
     def check(self, params: SpecModel, evidence: Evidence) -> AssertionResult:
         assert isinstance(params, EventualCompletionParams)
@@ -110,7 +118,13 @@ class EventualCompletion(Assertion):
             title = (
                 f"{_of(len(late), len(accepted))} accepted requests did not complete within {bound}"
             )
-            return AssertionResult(self.name, Status.FAILED, title, finding(title, late, evidence))
+            return AssertionResult(
+                self.name,
+                Status.FAILED,
+                title,
+                finding(title, late, evidence),
+                degree=1 - len(late) / (len(accepted) - undecided),
+            )
         if undecided:
             return AssertionResult(
                 self.name,
@@ -131,6 +145,7 @@ class DeadLetterUse(Assertion):
     summary = "The DLQ holds poison messages only, all of them, or exactly them."
     Params = DlqParams
     shorthand = "mode"
+    critical = True
 
     def check(self, params: SpecModel, evidence: Evidence) -> AssertionResult:
         assert isinstance(params, DlqParams)
@@ -147,13 +162,26 @@ class DeadLetterUse(Assertion):
         problems = []
         if params.mode in ("only_poison", "exact") and healthy:
             title = f"{len(healthy):,} healthy requests were dead-lettered"
+            accepted = sum(1 for f in requests.values() if f.acknowledged and not f.poison)
             problems.append(
-                AssertionResult(self.name, Status.FAILED, title, finding(title, healthy, evidence))
+                AssertionResult(
+                    self.name,
+                    Status.FAILED,
+                    title,
+                    finding(title, healthy, evidence),
+                    degree=1 - len(healthy) / max(accepted, len(healthy)),
+                )
             )
         if params.mode in ("all_poison", "exact") and missing:
             title = f"{_of(len(missing), len(poison))} poison requests never reached the DLQ"
             problems.append(
-                AssertionResult(self.name, Status.FAILED, title, finding(title, missing, evidence))
+                AssertionResult(
+                    self.name,
+                    Status.FAILED,
+                    title,
+                    finding(title, missing, evidence),
+                    degree=1 - len(missing) / len(poison),
+                )
             )
         if problems:
             return (
@@ -164,6 +192,7 @@ class DeadLetterUse(Assertion):
                     Status.FAILED,
                     "; ".join(p.detail for p in problems),
                     problems[0].finding,
+                    degree=min(p.degree or 0.0 for p in problems),
                 )
             )
         if params.mode != "only_poison" and undecided:
@@ -183,6 +212,7 @@ class DeadLetterUse(Assertion):
 class NoDuplicateEffects(Assertion):
     name = "no_duplicate_effects"
     summary = "No request's effect was applied more than once, and none came from nowhere."
+    critical = True
 
     def check(self, params: SpecModel, evidence: Evidence) -> AssertionResult:
         accounting = evidence.accounting
@@ -193,8 +223,13 @@ class NoDuplicateEffects(Assertion):
             title = f"{len(duplicated):,} requests applied more than once ({extra:,} extra effects)"
             if accounting.unexpected:
                 title += f"; {accounting.unexpected:,} effects no request asked for"
+            wrong = len(duplicated) + accounting.unexpected
             return AssertionResult(
-                self.name, Status.FAILED, title, finding(title, duplicated, evidence, explain=False)
+                self.name,
+                Status.FAILED,
+                title,
+                finding(title, duplicated, evidence, explain=False),
+                degree=1 - wrong / (len(completed) + accounting.unexpected),
             )
         if not completed:
             return AssertionResult(self.name, Status.INCONCLUSIVE, "nothing completed")
@@ -224,7 +259,13 @@ class SuccessRate(Assertion):
             f"{_of(len(failed), len(healthy))} healthy requests failed at the client: "
             f"success {rate:.2%}, below {params.min:.2%}"
         )
-        return AssertionResult(self.name, Status.FAILED, title, finding(title, failed, evidence))
+        return AssertionResult(
+            self.name,
+            Status.FAILED,
+            title,
+            finding(title, failed, evidence),
+            degree=rate / params.min,
+        )
 
 
 @assertion_type
@@ -266,6 +307,7 @@ class Latency(Assertion):
             Status.FAILED,
             title,
             finding(title, slowest[:MAX_STORIES], evidence, explain=False),
+            degree=min(bound / measured for _, measured, bound in over),
         )
 
 
@@ -297,7 +339,11 @@ class Notified(Assertion):
             f"user ({gone:,} connections had closed: 410 GoneException)"
         )
         return AssertionResult(
-            self.name, Status.FAILED, title, finding(title, missed, evidence, explain=False)
+            self.name,
+            Status.FAILED,
+            title,
+            finding(title, missed, evidence, explain=False),
+            degree=rate / params.min,
         )
 
 
@@ -328,4 +374,5 @@ class DatabaseProtected(Assertion):
                 detail,
                 active_faults=tuple(w.label for w in evidence.applicable_windows),
             ),
+            degree=1 - (throttled - params.max_throttles) / len(calls),
         )

@@ -7,6 +7,7 @@ from dataclasses import replace
 from chaos._checks.evidence import Evidence
 from chaos._checks.handler import never_succeeded, troubles
 from chaos._checks.registry import assertion_types
+from chaos._checks.score import CRITICAL_WEIGHT, OTHER_WEIGHT
 from chaos._checks.verdict import AssertionResult, RunVerdict, Verdict, decide
 from chaos._result import RunResult
 from chaos._spec.experiment import AssertionEntry, assertion_entries
@@ -60,7 +61,8 @@ def name_the_handler(verdict: RunVerdict, result: RunResult) -> RunVerdict:
 
 def evaluate(entry: AssertionEntry, evidence: Evidence) -> AssertionResult:
     assertion = assertion_types().get(entry.assertion_type)
-    return assertion.check(entry.params, evidence)
+    result = assertion.check(entry.params, evidence)
+    return replace(result, weight=CRITICAL_WEIGHT if assertion.critical else OTHER_WEIGHT)
 
 
 def _entries(result: RunResult) -> list[AssertionEntry]:

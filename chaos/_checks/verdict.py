@@ -78,10 +78,25 @@ class AssertionResult:
     detail: str
     """One line: the measured figure against the bound."""
     finding: Finding | None = None
+    degree: float | None = None
+    """How far the guarantee held, from 0 (not at all) to 1 (fully): a failed no_loss that
+    lost 10 of 1,000 requests held to 0.99. None: 1 if passed, 0 if failed."""
+    weight: int = 1
+    """Its weight in the resilience score: 3 for a critical guarantee, else 1 (set by the
+    judge from the assertion's `critical`)."""
 
     @property
     def passed(self) -> bool:
         return self.status is Status.PASSED
+
+    @property
+    def graded(self) -> float | None:
+        """Its degree for the score; None when it is not graded (inconclusive, skipped)."""
+        if self.status not in (Status.PASSED, Status.FAILED):
+            return None
+        if self.degree is not None:
+            return min(1.0, max(0.0, self.degree))
+        return 1.0 if self.passed else 0.0
 
 
 @dataclass(frozen=True)

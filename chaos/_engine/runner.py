@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from chaos._checks.evidence import Evidence
 from chaos._checks.judge import judge
 from chaos._checks.verdict import EXPECTED_VERDICT, AssertionResult, Finding, RunVerdict, Verdict
+from chaos._cost import Bill, price_run
 from chaos._engine.world import World
 from chaos._errors import ChaosError, InternalError, SetupError
 from chaos._result import Progress, RunResult
 from chaos._spec.catalog import ResolvedSystem
 from chaos._spec.experiment import Expectation, Experiment
 from chaos._spec.loader import LoadedExperiment
+from chaos._spec.prices import default_prices
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Outcome:
     """The command that reruns exactly this run (made once, by `run_one`)."""
     findings: tuple[Finding, ...] = ()
     """Findings about the run as a whole (what the handler did), before the assertions'."""
+    bill: Bill | None = None
+    """What the run cost (None when it could not run)."""
 
     @property
     def as_expected(self) -> bool:
@@ -94,7 +98,12 @@ def run_one(
             f"{command} crashed: {type(error).__name__}: {error}", seed=seed
         ) from error
     evidence, verdict = judge(result)
-    return _outcome(loaded, system, seed, verdict, result, evidence)
+    bill = price_run(
+        result,
+        system.prices or default_prices(),
+        completed=evidence.accounting.counts()["completed"],
+    )
+    return replace(_outcome(loaded, system, seed, verdict, result, evidence), bill=bill)
 
 
 def error_outcome(

@@ -203,6 +203,13 @@ class World:
             failures=dict(lambdas.failures),
             logs=containment.logs.texts(),
             stopped=_stopped(containment),
+            message_bytes={
+                key: size
+                for queue in (self.queue, self.dead_letter)
+                if queue is not None
+                for key, size in queue.message_bytes.items()
+            },
+            request_units={t: (w, r) for t, (w, r) in sorted(router.request_units.items())},
         )
 
     # -- assembly ------------------------------------------------------------------------

@@ -19,11 +19,13 @@ from chaos._aws.dynamodb import THROTTLE_CODES
 from chaos._checks.accounting import Accounting, percentile
 from chaos._checks.causes import Cause
 from chaos._checks.evidence import sorted_windows
+from chaos._checks.score import run_score
 from chaos._ledger import AwsCalled, Responded, Sent
 
 if TYPE_CHECKING:
     # The engine pulls in moto; a pytest controller only needs to rebuild summaries.
     from chaos._checks.verdict import Finding, RequestStory
+    from chaos._cost import Bill
     from chaos._engine.runner import Outcome
     from chaos._result import RunResult
 
@@ -151,6 +153,18 @@ class RunSummary:
     reproduce: str = ""
     windows: tuple[FaultSpan, ...] = ()
     timeline: Timeline | None = None
+    cost: float | None = None
+    """What the run cost, in dollars (None when it could not run)."""
+    cost_per_completed: float | None = None
+    """Dollars per completed request."""
+    cost_monthly: float | None = None
+    """A 730-hour month at the experiment's steady rate; None unless the workload is steady."""
+    cost_by_service: dict[str, float] = field(default_factory=dict)
+    prices: str = ""
+    """Which price table: `us-east-1, 2026-06-01`."""
+    score: float | None = None
+    """The resilience score, 0 to 100 (`chaos._checks.score`); None for a run that tested
+    nothing (inconclusive, error)."""
 
     @property
     def label(self) -> str:
@@ -248,6 +262,8 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
         stories=grouped_stories(r.finding for r in outcome.results if r.finding),
         causes=causes,
         main_cause=main_cause,
+        score=run_score(outcome.verdict, outcome.results),
+        **_cost_fields(outcome.bill),
     )
     if outcome.result is None or outcome.evidence is None:
         return base
@@ -288,6 +304,18 @@ def _shape(lines: Sequence[str]) -> tuple[str, ...]:
     """A story without its numbers (times, ids, counts): stories of the same shape went the
     same way."""
     return tuple(_NUMBER.sub("#", line).strip() for line in lines)
+
+
+def _cost_fields(bill: Bill | None) -> dict[str, Any]:
+    if bill is None:
+        return {}
+    return {
+        "cost": bill.total,
+        "cost_per_completed": bill.per_completed,
+        "cost_monthly": bill.monthly,
+        "cost_by_service": bill.by_service(),
+        "prices": f"{bill.prices.region}, {bill.prices.date.isoformat()}",
+    }
 
 
 def _causes(outcome: Outcome) -> tuple[tuple[tuple[str, int], ...], str]:

@@ -1,13 +1,15 @@
 """The JSON journal: one document per experiment and system, with stable keys.
 
 Keys (DESIGN.md section 6): experiment, system, seed, verdict, expected, as_expected,
-counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus source,
-reason, reproduce, stories (every request story the findings sampled, each once, with the
-other requests whose story went the same way: reports show the first few), ledger_records,
-handler_failures (what the handler's code did when it failed, with the first traceback) and
-logs (the name of the `.logs.jsonl` file beside the journal holding what handlers printed
-and logged, per invocation; null when nothing). Files are written whole or not at all, with
-the permissions the umask gives.
+counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus cost
+(total, per service, per completed request, a month at the steady rate, each priced line
+and the price table), score (the resilience score; each assertion's degree and weight are
+in assertions), source, reason, reproduce, stories (every request story the findings
+sampled, each once, with the other requests whose story went the same way: reports show the
+first few), ledger_records, handler_failures (what the handler's code did when it failed,
+with the first traceback) and logs (the name of the `.logs.jsonl` file beside the journal
+holding what handlers printed and logged, per invocation; null when nothing). Files are
+written whole or not at all, with the permissions the umask gives.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chaos._checks.accounting import percentile
+from chaos._checks.score import run_score
 from chaos._report.data import grouped_stories
 
 if TYPE_CHECKING:
@@ -48,6 +51,8 @@ def journal(outcome: Outcome) -> dict[str, Any]:
                 "status": r.status.value,
                 "passed": r.passed,
                 "detail": r.detail,
+                "degree": r.graded,
+                "weight": r.weight,
                 "finding": r.finding.render(reproduce=outcome.reproduce) if r.finding else None,
             }
             for r in outcome.results
@@ -56,6 +61,8 @@ def journal(outcome: Outcome) -> dict[str, Any]:
             {"request_id": story.request_id, "lines": list(story.lines), "alike": list(story.alike)}
             for story in grouped_stories(r.finding for r in outcome.results if r.finding)
         ],
+        "score": run_score(outcome.verdict, outcome.results),
+        "cost": outcome.bill.to_dict() if outcome.bill is not None else None,
         "latency": {"p50": None, "p95": None, "p99": None},
         "acceptance_latency": {"p50": None, "p95": None, "p99": None},
         "handler_failures": [],

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from chaos._report import charts
+from chaos._report.costs import comparisons, dollars, score_sentence, score_text
 from chaos._report.data import RunSummary
 from chaos._report.failure import failure_lines
 from chaos._report.kinds import SHOWN_COUNTS
@@ -20,7 +21,8 @@ STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 _ICONS = {"survived": "✅", "failed": "❌", "inconclusive": "⚠️", "error": "💥"}
 _HEAD = (
     "| experiment | system | verdict | sent | accepted | completed | lost | dead-lettered "
-    "| duplicated | expired | pending | client success | p99 | DB throttles | reason |"
+    "| duplicated | expired | pending | client success | p99 | DB throttles | cost "
+    "| per month | score | reason |"
 )
 
 
@@ -43,15 +45,30 @@ def markdown(summaries: Sequence[RunSummary]) -> str:
     lines += ["", "### Scoreboard", ""]
     lines.extend(
         f"- **{s.system}**: survived {s.survived}/{s.runs}, as expected "
-        f"{s.as_expected}/{s.runs}. {_escape(s.sentence)}"
+        f"{s.as_expected}/{s.runs}, {score_sentence([r for r in ordered if r.system == s.system])}."
+        f" {_escape(s.sentence)}"
         for s in standings(ordered)
     )
+    money = comparisons(ordered)
+    if money:
+        lines += ["", *(f"- {_escape(line)}" for line in money)]
+    lines += ["", _prices_note(ordered)]
     unexpected = [s for s in ordered if not s.as_expected]
     if unexpected:
         lines += ["", "### Not as expected", ""]
         for summary in unexpected:
             lines.extend(_details(summary))
     return "\n".join(lines) + "\n"
+
+
+def _prices_note(summaries: Sequence[RunSummary]) -> str:
+    tables = sorted({s.prices for s in summaries if s.prices})
+    where = "; ".join(tables) if tables else "none"
+    return (
+        f"Costs at AWS list prices ({where}; Lambda INIT billed; no free tier); per month: "
+        "730 hours at the experiment's steady rate, for steady workloads only. Score: the "
+        "resilience score, 0-100 (see the README)."
+    )
 
 
 def _row(summary: RunSummary) -> str:
@@ -68,6 +85,9 @@ def _row(summary: RunSummary) -> str:
         rate,
         charts.seconds_text(summary.p99),
         f"{summary.db_throttles:,}",
+        dollars(summary.cost),
+        dollars(summary.cost_monthly),
+        score_text(summary.score),
         _escape(summary.reason),
     ]
     return "| " + " | ".join(cells) + " |"

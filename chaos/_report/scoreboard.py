@@ -6,8 +6,9 @@ Pure functions of `RunSummary`s, shared by the terminal and Markdown reports.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from chaos._checks.score import SystemScore, aggregate
 from chaos._report.data import RunSummary
 
 MAX_NAMED = 3
@@ -26,6 +27,8 @@ class Standing:
     survived: int
     as_expected: int
     sentence: str
+    score: SystemScore = field(default_factory=lambda: SystemScore(None, 0, 0))
+    """The mean resilience score of its runs that tested something."""
 
 
 def standings(summaries: Sequence[RunSummary]) -> list[Standing]:
@@ -40,7 +43,10 @@ def _standing(runs: list[RunSummary]) -> Standing:
     label = next((r.label for r in runs if r.architecture), runs[0].system)
     survived = sum(r.verdict == "survived" for r in runs)
     expected = sum(r.as_expected for r in runs)
-    return Standing(runs[0].system, label, len(runs), survived, expected, sentence(label, runs))
+    score = aggregate(r.score for r in runs)
+    return Standing(
+        runs[0].system, label, len(runs), survived, expected, sentence(label, runs), score
+    )
 
 
 def sentence(label: str, runs: Sequence[RunSummary]) -> str:

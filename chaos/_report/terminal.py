@@ -23,7 +23,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from chaos._report import charts
+from chaos._report import charts, costs
 from chaos._report.charts import Glyphs, glyphs_for
 from chaos._report.data import RunSummary
 from chaos._report.failure import DEFAULT_STORIES, failure_lines
@@ -52,12 +52,16 @@ LEGEND = (
     "ok client success rate",
     "p99 completion latency",
     "thr DynamoDB throttles",
+    "cost what the run cost",
+    "/mo a month at the steady rate",
 )
-VERDICT_COLUMN_MIN_WIDTH = 90
+VERDICT_COLUMN_MIN_WIDTH = 110
 """Below this the verdict moves from the table into the reason line, so nothing wraps."""
 STACKED_BELOW_WIDTH = 60
 """Below this the counts table does not fit (it would be all ellipses): each system's
 figures are stacked under its name instead."""
+MONEY_COLUMNS_MIN_WIDTH = 90
+"""Below this the cost columns are left out (the scoreboard still compares costs)."""
 INDENT = (0, 0, 0, 1)
 
 
@@ -131,7 +135,8 @@ def experiment_section(
         yield _indented(stacked_counts(runs, glyphs, console.width - 1))
     else:
         wide = console.width >= VERDICT_COLUMN_MIN_WIDTH
-        yield _indented(counts_table(runs, glyphs, verdict_column=wide))
+        money = console.width >= MONEY_COLUMNS_MIN_WIDTH
+        yield _indented(counts_table(runs, glyphs, verdict_column=wide, money_columns=money))
         yield _indented(reasons(runs, glyphs, verdict_shown=wide))
     timeline = timeline_grid(runs, console.width - 1, glyphs)
     if timeline is not None:
@@ -200,12 +205,18 @@ def _indented(renderable: RenderableType) -> Padding:
     return Padding(renderable, INDENT, expand=False)
 
 
-def counts_table(runs: Sequence[RunSummary], glyphs: Glyphs, *, verdict_column: bool) -> Table:
+def counts_table(
+    runs: Sequence[RunSummary],
+    glyphs: Glyphs,
+    *,
+    verdict_column: bool,
+    money_columns: bool = True,
+) -> Table:
     table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
     table.add_column("system", no_wrap=True)
     for header, _ in COLUMNS:
         table.add_column(header, justify="right", no_wrap=True)
-    for header in ("ok", "p99", "thr"):
+    for header in ("ok", "p99", "thr", *(("cost", "/mo") if money_columns else ())):
         table.add_column(header, justify="right", no_wrap=True)
     if verdict_column:
         table.add_column("verdict", no_wrap=True)
@@ -215,6 +226,9 @@ def counts_table(runs: Sequence[RunSummary], glyphs: Glyphs, *, verdict_column: 
         cells.append(Text(_percent(run.success_rate)))
         cells.append(Text(charts.seconds_text(run.p99)))
         cells.append(Text(charts.compact(run.db_throttles) if run.counts else "-"))
+        if money_columns:
+            cells.append(Text(costs.dollars(run.cost)))
+            cells.append(Text(costs.dollars(run.cost_monthly)))
         if verdict_column:
             cells.append(verdict_text(run, glyphs))
         table.add_row(*cells)
@@ -290,6 +304,7 @@ def scoreboard(summaries: Sequence[RunSummary], *, width: int = 80) -> Renderabl
     table.add_column("system", no_wrap=True)
     table.add_column("survived", justify="right", no_wrap=True)
     table.add_column("as expected", justify="right", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
     table.add_column("what it means", ratio=1, overflow="fold")
     blocks: list[RenderableType] = []
     for standing in standings(summaries):
@@ -300,19 +315,27 @@ def scoreboard(summaries: Sequence[RunSummary], *, width: int = 80) -> Renderabl
         )
         survived = Text(f"{standing.survived}/{standing.runs}", style=f"bold {style}")
         expected = f"{standing.as_expected}/{standing.runs}"
+        score = costs.score_text(standing.score.score)
         if not stacked:
             system = Text(standing.system, style="bold")
-            table.add_row(system, survived, expected, standing.sentence)
+            table.add_row(system, survived, expected, score, standing.sentence)
             continue
         head = Text.assemble(
-            (standing.system, "bold"), " survived ", survived, f", as expected {expected}"
+            (standing.system, "bold"),
+            " survived ",
+            survived,
+            f", as expected {expected}",
         )
-        blocks += [head, Padding(Text(standing.sentence), (0, 0, 0, 2), expand=False)]
+        sentence = Text(f"score {score}. {standing.sentence}")
+        blocks += [head, Padding(sentence, (0, 0, 0, 2), expand=False)]
     all_expected = all(s.as_expected for s in summaries)
     verdict = Text(expectation_line(summaries), style="bold green" if all_expected else "bold red")
+    money = [Text(line) for line in costs.comparisons(summaries)]
     return Group(
         Rule(Text("scoreboard", style="bold"), align="left", style="dim"),
         _indented(Group(*blocks) if stacked else table),
+        *(Padding(line, (1, 0, 0, 1), expand=False) for line in money[:1]),
+        *(_indented(line) for line in money[1:]),
         Padding(verdict, (1, 0, 0, 1), expand=False),
     )
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 from chaos._errors import Diagnostic
 from chaos._spec.base import Loc, SpecModel
 from chaos._spec.faults import FaultParams, TargetKind
+from chaos._spec.prices import PriceTable
 from chaos._spec.system import SystemDefinition
 
 if TYPE_CHECKING:
@@ -87,11 +88,13 @@ class ResolvedSystem:
         definition: the system as it runs.
         source: the definition file; handlers import from its directory too.
         ref: how the experiment named it (a registered name or a path), when it did.
+        prices: the price table its cost is computed with; None for the shipped one.
     """
 
     definition: SystemDefinition
     source: Path
     ref: str = ""
+    prices: PriceTable | None = None
 
     @property
     def name(self) -> str:

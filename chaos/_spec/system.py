@@ -87,6 +87,10 @@ class FunctionDef(SpecModel):
     timeout: Duration = Field(3.0, ge=1.0, le=900.0)
     """Function timeout; AWS allows 1 s to 900 s, default 3 s."""
     memory: Integer = Field(512, ge=128, le=10240)
+    """Memory in MB (AWS: 128 to 10,240); duration is billed per GB-second of it."""
+    cpu: Literal["x86_64", "arm64"] = "x86_64"
+    """Instruction set architecture (Lambda's `Architectures`); arm64 costs less per
+    GB-second. Named `cpu` so as not to mean the system's `architecture:` too."""
     reserved_concurrency: Integer | None = Field(None, ge=0)
     """Reserved concurrency: guarantees and caps the function's environments."""
     duration: DurationModel = DurationModel()
@@ -238,6 +242,9 @@ class SystemDefinition(SpecModel):
     effects: EffectsDef
     account: AccountDef = AccountDef()
     sdk: SdkDef = SdkDef()
+    prices: str | None = None
+    """A price table file (relative to this file) whose prices override the shipped
+    table's, for this system's cost; `chaos-arena run --prices FILE` overrides both."""
 
     @model_validator(mode="after")
     def _consistent(self) -> SystemDefinition:

@@ -21,7 +21,7 @@ def test_markdown_has_the_table_the_scoreboard_and_unexpected_findings() -> None
         "| 1,234 |" in text
     )
     assert "| `lambda-throttle` | eda | ✅ survived |" in text
-    assert "- **sync**: survived 0/2, as expected 2/2." in text
+    assert "- **sync**: survived 0/2, as expected 2/2, resilience score" in text
     assert "<summary>db-throttle[eda]: failed, expected survived</summary>" in text
     assert text.count("reproduce: chaos-arena run experiments/db.chaos.yaml") == 1
     # The error run has no assertions: its reason stands in.

@@ -182,7 +182,7 @@ def test_a_narrow_console_stacks_the_scoreboard() -> None:
     board = lines[next(i for i, line in enumerate(lines) if line.startswith("scoreboard")) :]
     assert board[1:3] == [
         " sync survived 0/2, as expected 2/2",
-        "   sync survived 0 of 2. Failed 2:",
+        "   score 95. sync survived 0 of 2.",
     ]
     assert " eda survived 1/2, as expected 1/2" in board
     # Words wrap whole: no sentence is folded into a column a few letters wide.
