@@ -21,6 +21,7 @@ from chaos._spec.volume import DEFAULT_MAX_REQUESTS  # cheap: no pydantic at imp
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from rich.console import Console, RenderableType
     from rich.progress import TaskID
 
     from chaos._execution import StopSignals
@@ -61,7 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only this experiment on this system; repeatable (an interrupted run "
         "prints the --only options that run what did not finish)",
     )
-    run.add_argument("--seed", type=int, metavar="N", help="override every experiment's seed")
+    seeds = run.add_mutually_exclusive_group()
+    seeds.add_argument(
+        "--seed", type=int, metavar="N", help="run every experiment with this one seed"
+    )
+    seeds.add_argument(
+        "--seeds",
+        type=_seeds,
+        metavar="SEEDS",
+        help="run every experiment once per seed (1-50, 1-5,9) and report survival rates "
+        "with 95%% intervals; replaces the experiments' own seeds: (see README, Many seeds)",
+    )
     run.add_argument(
         "--prices",
         type=Path,
@@ -114,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
         "results and journals are the same as with -j 1, which runs in this process",
     )
     add_max_requests(run)
+    _executor_option(run)
     run.set_defaults(handler=command_run)
+    add_sweep_command(commands)
     add_spec_commands(commands)
     return parser
 
@@ -140,6 +153,178 @@ def _request_limit(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("--max-requests must be at least 1")
     return value
+
+
+def add_sweep_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sweep = commands.add_parser(
+        "sweep",
+        help="vary a key of an experiment and find each system's breaking point",
+        description="Vary one key of an experiment over a range and find, per system, the "
+        "largest (or smallest) value it survives, by bisection; several --vary make a "
+        "grid of verdicts. A value counts as survived when every seed survived.",
+    )
+    sweep.add_argument("path", type=Path, metavar="FILE", help="the experiment file")
+    sweep.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="PATH=LO..HI",
+        help="a key of the experiment as written and its range, e.g. "
+        "workload.bursts[0].rate=100/s..5000/s or faults[0].lambda.throttle.for=10s..2m; "
+        "repeat for a grid",
+    )
+    sweep.add_argument("--experiment", metavar="NAME", help="the experiment, if FILE has several")
+    sweep.add_argument("--system", metavar="NAME", help="sweep only this system")
+    sweep.add_argument(
+        "--seeds",
+        type=_seeds,
+        metavar="SEEDS",
+        help="seeds run at every value (default: the experiment's seeds:, else its seed)",
+    )
+    sweep.add_argument(
+        "--resolution",
+        metavar="R",
+        help="stop bisecting when the surviving and failing values are this close, in the "
+        "key's unit (default: 1/32 of the range)",
+    )
+    sweep.add_argument(
+        "--points",
+        type=_points,
+        default=5,
+        metavar="N",
+        help="values in the first grid, ends included (default: 5); a grid of several "
+        "--vary uses N per key",
+    )
+    sweep.add_argument(
+        "--report",
+        action="append",
+        metavar="KINDS",
+        help="terminal (default), markdown, svg, html or none; comma-separated or repeated",
+    )
+    sweep.add_argument(
+        "--reports-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where markdown, svg and html reports go (default: reports)",
+    )
+    sweep.add_argument(
+        "--jobs", "-j", type=_jobs, default=0, metavar="N", help="local worker processes"
+    )
+    _executor_option(sweep)
+    sweep.set_defaults(handler=command_sweep)
+
+
+def _sweep_systems(loaded: LoadedExperiment, only: str | None) -> list[tuple[int, str]]:
+    """(position, name) of the systems a sweep runs."""
+    systems = [
+        (index, system.name)
+        for index, system in enumerate(loaded.systems)
+        if only is None or system.name == only
+    ]
+    if not systems:
+        raise SetupError(f"{loaded.experiment.experiment} does not run system {only!r}")
+    return systems
+
+
+def _points(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of points") from None
+    if not 2 <= value <= 50:
+        raise argparse.ArgumentTypeError("--points must be from 2 to 50")
+    return value
+
+
+def command_sweep(args: argparse.Namespace) -> int:
+    """Breaking points (one --vary) or a grid (several); exit 0 once it has its answer."""
+    from rich.console import Console
+
+    from chaos._decide.executors import executor_for
+    from chaos._decide.many import seeds_of
+    from chaos._decide.render import grid_markdown, grid_section, sweep_markdown, sweep_section
+    from chaos._decide.sweep import PointLoader, grid, parse_resolution, parse_vary, sweep
+    from chaos._loading import loader
+    from chaos._report.files import FILE_NAMES
+    from chaos._report.kinds import parse_kinds
+
+    try:
+        kinds = parse_kinds(args.report or ["terminal"])
+    except ValueError as error:
+        raise SetupError(f"--report: {error}") from None
+    loading = loader()
+    experiments = loading.file(args.path)
+    if args.experiment is not None:
+        experiments = [e for e in experiments if e.experiment.experiment == args.experiment]
+        if not experiments:
+            raise SetupError(f"no experiment named {args.experiment!r} in {args.path}")
+    if len(experiments) > 1:
+        names = ", ".join(e.experiment.experiment for e in experiments)
+        raise SetupError(f"{args.path} has several experiments ({names}); pick one: --experiment")
+    (loaded,) = experiments
+    systems = _sweep_systems(loaded, args.system)
+    varies = [parse_vary(text, loaded) for text in args.vary]
+    if len({v.key for v in varies}) != len(varies):
+        raise SetupError("--vary: the same key twice")
+    if args.resolution is not None and len(varies) > 1:
+        raise SetupError("--resolution applies to one --vary (a grid is not bisected)")
+    resolution = parse_resolution(args.resolution, varies[0])
+    if kinds & set(FILE_NAMES):
+        _directory(args.reports_dir, "--reports-dir")
+    seeds = seeds_of(loaded, seeds=args.seeds)
+    executor = executor_for(args.executor, args.jobs or None)
+    points = PointLoader(loading, loaded, varies)
+    console, errors = Console(), Console(stderr=True)
+    try:
+        # Every value of the first grid is loaded and checked before anything runs.
+        if len(varies) == 1:
+            for value in varies[0].grid(args.points):
+                points.point((value,))
+            result = sweep(
+                points,
+                varies[0],
+                systems,
+                seeds,
+                executor,
+                resolution=resolution,
+                grid_points=args.points,
+                round_done=lambda number, runs: errors.print(
+                    f"chaos-arena: sweep round {number} done, {runs} runs so far",
+                    highlight=False,
+                ),
+            )
+            section, text = sweep_section(result), sweep_markdown(result)
+        else:
+            outcome = grid(points, varies, systems, seeds, executor, grid_points=args.points)
+            section, text = grid_section(outcome), grid_markdown(outcome)
+    except (ChaosError, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        raise InternalError(f"chaos-arena sweep failed: {type(error).__name__}: {error}") from error
+    _sweep_reports(args, kinds, console, section, text)
+    return EXIT_OK
+
+
+def _sweep_reports(
+    args: argparse.Namespace,
+    kinds: frozenset[str],
+    console: Console,
+    section: RenderableType,
+    text: str,
+) -> None:
+    from chaos._report.files import write_recorded
+
+    if "terminal" in kinds:
+        console.print(section)
+    written = write_recorded(
+        lambda recording: recording.print(section),
+        kinds,
+        args.reports_dir,
+        markdown_text=lambda: text,
+    )
+    for path in written:
+        console.print(f"chaos-arena: wrote {path}", markup=False, highlight=False, soft_wrap=True)
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -173,6 +358,8 @@ def command_run(args: argparse.Namespace) -> int:
     session = ReportSession(
         kinds, reports_dir=args.reports_dir, journal=args.journal, stories=args.stories
     )
+    if _many_runs(plan, args):
+        return _run_many(plan, args, session)
     workers = min(args.jobs or os.cpu_count() or 1, len(plan))
     with StopSignals() as signals:
         try:
@@ -217,6 +404,66 @@ def _remind_invalid(problems: Sequence[Diagnostic], paths: Sequence[Path]) -> No
         f"chaos-arena: {_plural(len(files), 'invalid file')} did not run ({shown}); "
         f"see why with: chaos-arena validate {' '.join(str(p) for p in paths)}",
         file=sys.stderr,
+    )
+
+
+def _many_runs(plan: list[PlannedRun], args: argparse.Namespace) -> bool:
+    """Whether this run needs the many-seed path: seeds asked for (`--seeds`, or `seeds:`
+    without `--seed`) or another executor. Otherwise the one-seed path, unchanged."""
+    if args.seeds is not None or args.executor is not None:
+        return True
+    return args.seed is None and any(loaded.experiment.seeds for loaded, _, _ in plan)
+
+
+def _run_many(plan: list[PlannedRun], args: argparse.Namespace, session: ReportSession) -> int:
+    """Every experiment and system over its seeds: the seeds table, then the per-run
+    report of each one's worst seed; exit codes as for one seed, judged over all seeds."""
+    from rich.console import Console
+
+    from chaos._decide.executors import executor_for
+    from chaos._decide.many import Seeded, run_seeded, seeds_of
+    from chaos._decide.render import seeds_markdown, seeds_section
+    from chaos._report.progress import RunProgress
+
+    seeded = [
+        Seeded(loaded, index, system, seeds_of(loaded, seed=args.seed, seeds=args.seeds))
+        for loaded, index, system in plan
+    ]
+    executor = executor_for(args.executor, args.jobs or None)
+    total = sum(len(s.seeds) for s in seeded)
+    try:
+        with RunProgress(Console(stderr=True), total) as progress:
+            results = run_seeded(seeded, executor, journal=args.journal, finished=progress.advance)
+        summaries = [r.summary for r in results]
+        for result in results:
+            session.add_summary(result.representative)
+        preface, text = [seeds_section(summaries)], seeds_markdown(summaries)
+        session.finish(Console(), preface=preface, preface_markdown=text)
+    except (ChaosError, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        raise InternalError(f"chaos-arena run failed: {type(error).__name__}: {error}") from error
+    if any(r.summary.worst_verdict == "error" for r in results):
+        return EXIT_INVALID
+    return _run_exit_code(session.summaries, fail_on=args.fail_on)
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    from chaos._spec.seeds import SeedsError, parse_seeds
+
+    try:
+        return parse_seeds(text)
+    except SeedsError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _executor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--executor",
+        metavar="WHERE",
+        help="where runs execute: local (default: worker processes, see --jobs) or "
+        "dask://HOST:PORT, a Dask scheduler whose workers run one thread each "
+        "(pip install 'chaos-arena[dask]')",
     )
 
 

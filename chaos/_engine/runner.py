@@ -20,7 +20,7 @@ from chaos._engine.world import World
 from chaos._errors import ChaosError, InternalError, SetupError
 from chaos._result import Progress, RunResult
 from chaos._spec.catalog import ResolvedSystem
-from chaos._spec.experiment import Expectation, Experiment
+from chaos._spec.experiment import Experiment
 from chaos._spec.loader import LoadedExperiment
 from chaos._spec.prices import default_prices
 
@@ -75,7 +75,7 @@ def reproduce_command(path: Path, experiment: str, system: str, seed: int) -> st
 
 def expected_verdict(experiment: Experiment, system: str) -> Verdict:
     """What the experiment expects of this system; `survives` unless it says otherwise."""
-    return EXPECTED_VERDICT[experiment.expect.get(system, Expectation.SURVIVES)]
+    return EXPECTED_VERDICT[experiment.expectation(system).verdict]
 
 
 def run_one(

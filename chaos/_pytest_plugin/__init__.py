@@ -22,7 +22,7 @@ import pytest
 from chaos import __version__
 from chaos._pytest_plugin.items import MARKER_HELP, ChaosFile, ChaosItem, InvalidExperiment
 from chaos._pytest_plugin.session import ChaosRunner, SessionReport
-from chaos._pytest_plugin.settings import RUNS, SETTINGS, add_options, settings_from
+from chaos._pytest_plugin.settings import RUNS, SEED_RUNS, SETTINGS, add_options, settings_from
 
 __all__ = ["ChaosRunner", "chaos_run"]
 
@@ -46,11 +46,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         if settings.seed is not None
         else "each experiment's own (override with --chaos-seed N)"
     )
+    if settings.seeds is not None:
+        from chaos._spec.seeds import seeds_text
+
+        seed = f"--chaos-seeds={seeds_text(settings.seeds)}"
     extras = [f"system {settings.system}"] if settings.system else []
     if settings.journal is not None:
         extras.append(f"journals in {settings.shown(settings.journal)}")
     suffix = "".join(f"; {extra}" for extra in extras)
-    return [f"chaos-arena {__version__}: seed {seed}{suffix}"]
+    noun = "seeds" if settings.seeds is not None else "seed"
+    return [f"chaos-arena {__version__}: {noun} {seed}{suffix}"]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ChaosFile | None:
@@ -118,6 +123,8 @@ def pytest_runtest_makereport(
     if call.when == "call" and RUNS in item.stash:
         # Plain data: xdist copies report.__dict__ to the controller.
         report.chaos_runs = [s.to_dict() for s in item.stash[RUNS]]  # type: ignore[attr-defined]
+    if call.when == "call" and SEED_RUNS in item.stash:
+        report.chaos_seeds = [s.to_dict() for s in item.stash[SEED_RUNS]]  # type: ignore[attr-defined]
     full_trace = item.config.stash[SETTINGS].full_trace
     if (
         call.when == "setup"

@@ -15,6 +15,7 @@ import pytest
 from chaos._pytest_plugin.settings import (
     EXPERIMENT_NAMES,
     RUNS,
+    SEED_RUNS,
     SETTINGS,
     Settings,
     session_loader,
@@ -107,6 +108,10 @@ class ChaosItem(pytest.Item):
         from chaos._report.journal import journaled_summary
 
         settings = self.config.stash[SETTINGS]
+        seeds = _seeds_of(self.loaded, settings)
+        if len(seeds) > 1:
+            self._run_seeds(seeds, settings)
+            return
         outcome = run_one(self.loaded, self.system, seed=settings.seed)
         summary = journaled_summary(outcome, settings.journal)
         record(self, summary)
@@ -117,6 +122,28 @@ class ChaosItem(pytest.Item):
                 stories=settings.stories,
                 more=MORE_STORIES,
             )
+
+    def _run_seeds(self, seeds: tuple[int, ...], settings: Settings) -> None:
+        """Every seed, here (in worker processes where the session is not already spread
+        over xdist workers); the item passes when the share of seeds the experiment expects
+        gave its verdict."""
+        import os
+
+        from chaos._decide.executors import LocalPool
+        from chaos._decide.many import Seeded, run_seeded
+
+        index = list(self.loaded.systems).index(self.system)
+        under_xdist = hasattr(self.config, "workerinput")
+        workers = 1 if under_xdist else min(len(seeds), os.cpu_count() or 1)
+        seeded = Seeded(self.loaded, index, self.system, seeds)
+        (result,) = run_seeded([seeded], LocalPool(workers), journal=settings.journal)
+        shown = result.representative
+        record(self, shown)
+        self.stash.setdefault(SEED_RUNS, []).append(result.summary)
+        if not result.summary.as_expected:
+            summary = result.summary
+            rerun = rerun_command(self.nodeid, summary.worst_seed)
+            raise UnexpectedVerdict(shown, rerun=f"{rerun}  # {summary.rate_text()}")
 
     def repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
@@ -135,6 +162,15 @@ class ChaosItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.loaded.line - 1, self.name
+
+
+def _seeds_of(loaded: LoadedExperiment, settings: Settings) -> tuple[int, ...]:
+    """--chaos-seeds, else --chaos-seed, else the experiment's seeds:, else its seed."""
+    if settings.seeds:
+        return settings.seeds
+    if settings.seed is not None:
+        return (settings.seed,)
+    return loaded.experiment.seeds or (loaded.experiment.seed,)
 
 
 def rerun_command(nodeid: str, seed: int) -> str:

@@ -12,6 +12,7 @@ from chaos._pytest_plugin.items import record, rerun_command
 from chaos._pytest_plugin.settings import SETTINGS, Settings, session_loader
 
 if TYPE_CHECKING:
+    from chaos._decide.seeds import SeedSummary
     from chaos._engine.runner import Outcome
     from chaos._report.data import RunSummary
 
@@ -77,6 +78,7 @@ class SessionReport:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.runs: list[RunSummary] = []
+        self.seeds: list[SeedSummary] = []
         self.written: list[Path] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -85,6 +87,11 @@ class SessionReport:
             from chaos._report.data import RunSummary
 
             self.runs.extend(RunSummary.from_dict(d) for d in data)
+        seeds = getattr(report, "chaos_seeds", None)
+        if report.when == "call" and seeds:
+            from chaos._decide.seeds import SeedSummary
+
+            self.seeds.extend(SeedSummary.from_dict(d) for d in seeds)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -93,8 +100,18 @@ class SessionReport:
             return
         from chaos._report.files import write_reports
 
+        preface, text = [], ""
+        if self.seeds:
+            from chaos._decide.render import seeds_markdown, seeds_section
+
+            preface, text = [seeds_section(self.seeds)], seeds_markdown(self.seeds)
         self.written = write_reports(
-            self.runs, self.settings.kinds, self.settings.reports_dir, stories=self.settings.stories
+            self.runs,
+            self.settings.kinds,
+            self.settings.reports_dir,
+            stories=self.settings.stories,
+            preface=preface,
+            preface_markdown=text,
         )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
@@ -105,6 +122,16 @@ class SessionReport:
 
             writer = terminalreporter.config.get_terminal_writer()
             text = render_text(self.runs, width=writer.fullwidth, color=writer.hasmarkup)
+            if self.seeds:
+                from chaos._decide.render import seeds_section, text_of
+
+                text = (
+                    text_of(
+                        seeds_section(self.seeds), width=writer.fullwidth, color=writer.hasmarkup
+                    )
+                    + "\n"
+                    + text
+                )
             terminalreporter.write_line("")
             terminalreporter.write(text)
         for path in self.written:

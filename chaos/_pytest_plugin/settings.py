@@ -15,11 +15,14 @@ import pytest
 from chaos._spec.volume import DEFAULT_MAX_REQUESTS  # cheap: no pydantic at import
 
 if TYPE_CHECKING:
+    from chaos._decide.seeds import SeedSummary
     from chaos._report.data import RunSummary
     from chaos._spec.loader import ExperimentNames, Loader
 
 SETTINGS = pytest.StashKey["Settings"]()
 RUNS = pytest.StashKey[list["RunSummary"]]()
+SEED_RUNS = pytest.StashKey[list["SeedSummary"]]()
+"""Per item run over many seeds: what its seeds added up to, for the session's report."""
 """Per item: the runs it made (its experiment, or `chaos_run` calls), for reports."""
 EXPERIMENT_NAMES: pytest.StashKey[ExperimentNames] = pytest.StashKey()
 """Experiment names collected so far: a second file may not reuse one (see ExperimentNames)."""
@@ -64,6 +67,14 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="N",
         dest="chaos_seed",
         help="run every experiment with this seed instead of its own",
+    )
+    group.addoption(
+        "--chaos-seeds",
+        type=_seeds,
+        metavar="SEEDS",
+        dest="chaos_seeds",
+        help="run every experiment once per seed (1-50, 1-5,9): one item per experiment and "
+        "system still, judged on the share of seeds; replaces the experiments' seeds:",
     )
     group.addoption(
         "--chaos-system",
@@ -164,6 +175,7 @@ class Settings:
 
     seed: int | None
     system: str | None
+    seeds: tuple[int, ...] | None
     journal: Path | None
     kinds: frozenset[str]
     reports_dir: Path
@@ -211,6 +223,7 @@ def settings_from(config: pytest.Config) -> Settings:
     return Settings(
         seed=config.getoption("chaos_seed"),
         system=config.getoption("chaos_system"),
+        seeds=config.getoption("chaos_seeds"),
         journal=journal,
         kinds=kinds,
         reports_dir=reports_dir,
@@ -239,6 +252,17 @@ def _stories_setting(config: pytest.Config) -> int | None:
     if value < 0:
         raise pytest.UsageError(f"{where}: a number of stories cannot be negative")
     return value
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    import argparse
+
+    from chaos._spec.seeds import SeedsError, parse_seeds
+
+    try:
+        return parse_seeds(text)
+    except SeedsError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _directory(value: str | None, base: Path) -> Path | None:

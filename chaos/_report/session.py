@@ -7,11 +7,11 @@ writes the report files. It decides nothing about exit codes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 from chaos._report.data import RunSummary
 from chaos._report.failure import DEFAULT_STORIES
@@ -48,11 +48,29 @@ class ReportSession:
         """A run that happened elsewhere (a worker process), journal already written."""
         self.summaries.append(summary)
 
-    def finish(self, console: Console) -> list[Path]:
-        """Print the terminal report (if asked) and write the files; the paths written."""
+    def finish(
+        self,
+        console: Console,
+        *,
+        preface: Sequence[RenderableType] = (),
+        preface_markdown: str = "",
+    ) -> list[Path]:
+        """Print the terminal report (if asked) and write the files; the paths written.
+        `preface` comes first in the terminal, SVG and HTML reports (`preface_markdown`
+        in the Markdown one): what a many-seed run adds up."""
         if "terminal" in self.kinds and self.summaries:
+            for renderable in preface:
+                console.print(renderable)
+                console.print()
             show(console, self.summaries, stories=self.stories)
-        written = write_reports(self.summaries, self.kinds, self.reports_dir, stories=self.stories)
+        written = write_reports(
+            self.summaries,
+            self.kinds,
+            self.reports_dir,
+            stories=self.stories,
+            preface=preface,
+            preface_markdown=preface_markdown,
+        )
         for path in written:
             console.print(
                 f"chaos-arena: wrote {path}", markup=False, highlight=False, soft_wrap=True

@@ -27,10 +27,13 @@ from pydantic import (
     model_validator,
 )
 
+from chaos._registry import did_you_mean
 from chaos._spec.base import Problem, SpecModel, SpecProblems, spec_error
 from chaos._spec.catalog import AssertionKind, Names, Vocabulary
 from chaos._spec.faults import FaultParams
+from chaos._spec.seeds import Seeds
 from chaos._spec.types import (
+    PERCENT_SCHEMA,
     Duration,
     Fraction,
     Integer,
@@ -40,6 +43,7 @@ from chaos._spec.types import (
     Size,
     Slug,
 )
+from chaos._spec.units import UnitError, parse_fraction
 
 REFERENCE_SYSTEMS = ("sync", "eda")
 
@@ -50,6 +54,91 @@ class Expectation(StrEnum):
     SURVIVES = "survives"
     FAILS = "fails"
     INCONCLUSIVE = "inconclusive"
+
+
+VERDICT_OF = {
+    Expectation.SURVIVES: "survived",
+    Expectation.FAILS: "failed",
+    Expectation.INCONCLUSIVE: "inconclusive",
+}
+"""The verdict each expectation names (the values of `checks.verdict.Verdict`)."""
+
+
+class ShareExpectation(SpecModel):
+    """At least this share of the seeds run gives the verdict: `{survives: 95%}`. Without
+    `seeds:` (or `--seeds`) one seed runs, so the one run must give it."""
+
+    verdict: Expectation
+    share: float
+
+
+EXPECT_HINT = "write survives, fails, inconclusive, or a share of seeds such as '{survives: 95%}'"
+
+
+def _expectation(value: Any) -> Any:
+    """`survives` or `{survives: 95%}`, checked here so that each form gets its own
+    message (a union would report both forms' complaints about either)."""
+    if isinstance(value, Expectation | ShareExpectation):
+        return value
+    if isinstance(value, str):
+        if value in Expectation.__members__.values():
+            return Expectation(value)
+        close = did_you_mean(value, [e.value for e in Expectation])
+        hint = f"did you mean {close!r}? {EXPECT_HINT}" if close else EXPECT_HINT
+        raise spec_error(
+            "expectation",
+            f"{value!r} is not one of: survives, fails, inconclusive (or a share of seeds)",
+            hint,
+        )
+    if not isinstance(value, dict):
+        raise spec_error("expectation", f"{_kind_of(value)} is not an expectation", EXPECT_HINT)
+    if len(value) != 1:
+        raise spec_error(
+            "expectation",
+            f"a share expectation names one verdict and its share, not {len(value)}",
+            EXPECT_HINT,
+        )
+    ((verdict, share),) = value.items()
+    if verdict not in Expectation.__members__.values():
+        raise spec_error("expectation", f"{verdict!r} is not a verdict", EXPECT_HINT)
+    try:
+        fraction = parse_fraction(share)
+    except UnitError as error:
+        raise spec_error("expectation", str(error), f"expected {error.expected}") from None
+    return ShareExpectation(verdict=Expectation(verdict), share=fraction)
+
+
+ExpectEntry = Annotated[
+    Expectation | ShareExpectation,
+    BeforeValidator(_expectation),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"enum": [e.value for e in Expectation]},
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                    "properties": {e.value: PERCENT_SCHEMA for e in Expectation},
+                    "additionalProperties": False,
+                },
+            ],
+            "description": "a verdict, or the share of seeds that must give it",
+        }
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What an experiment expects of one system: a verdict, from at least `share` of the
+    seeds (1.0: from every seed)."""
+
+    verdict: Expectation
+    share: float = 1.0
+    """1.0 for a plain `survives`; a share expectation's own share otherwise."""
+    explicit_share: bool = False
+    """The experiment wrote a share (`{survives: 95%}`), not a plain verdict."""
 
 
 class Steady(SpecModel):
@@ -341,6 +430,9 @@ class Experiment(SpecModel):
     description: str = ""
     seed: Integer = Field(1, ge=0, lt=2**63)
     """Seed of every random choice: same seed, same run."""
+    seeds: Seeds | None = None
+    """Run once per seed (`1-50`, `1-5,9`, `[1, 2, 7]`) and report the survival rate;
+    `--seeds` on the command line replaces it, `--seed` runs that one seed."""
     duration: PositiveDuration
     """Simulated time, drain included."""
     systems: tuple[SystemEntry, ...] = Field(
@@ -350,12 +442,21 @@ class Experiment(SpecModel):
     workload: Workload
     faults: tuple[FaultEntry, ...] = ()
     assertions: tuple[AssertionEntry, ...] = ()
-    expect: dict[str, Expectation] = {}
-    """Expected verdict per system (default: survives); a mismatch fails the test."""
+    expect: dict[str, ExpectEntry] = {}
+    """Expected verdict per system (default: survives), or the share of seeds that must
+    give it (`{survives: 95%}`); a mismatch fails the test."""
     tags: tuple[Slug, ...] = ()
 
     def system_names(self) -> list[str]:
         return [ref.ref for ref in self.systems]
+
+    def expectation(self, system: str) -> Expected:
+        """What the experiment expects of `system`: `survives` from every seed unless it
+        says otherwise."""
+        entry = self.expect.get(system, Expectation.SURVIVES)
+        if isinstance(entry, ShareExpectation):
+            return Expected(entry.verdict, entry.share, explicit_share=True)
+        return Expected(Expectation(entry))
 
     def run_seed(self, override: int | None = None) -> int:
         """The seed a run uses: `override` when one is given, else the experiment's own."""
@@ -449,10 +550,12 @@ __all__ = [
     "Burst",
     "ClientDef",
     "Expectation",
+    "Expected",
     "Experiment",
     "FaultEntry",
     "RampUp",
     "RetryPolicy",
+    "ShareExpectation",
     "Steady",
     "SystemRef",
     "Window",

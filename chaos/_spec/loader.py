@@ -185,13 +185,21 @@ class Loader:
         return loaded
 
     def mapping(
-        self, data: Mapping[str, Any], where: Path, line: int = 1, *, base_dir: Path
+        self,
+        data: Mapping[str, Any],
+        where: Path,
+        line: int = 1,
+        *,
+        base_dir: Path,
+        from_yaml: bool = False,
     ) -> LoadedExperiment:
         """One experiment given from Python as a mapping (numbers in base units), checked by
-        the same rules as a file's; its problems are located at `where` by key path."""
+        the same rules as a file's; its problems are located at `where` by key path.
+        `from_yaml`: the mapping is a YAML document's data, changed (a sweep's point), so
+        quantities are written with units as in a file."""
         plain = dict(data)
         document = python_document(str(where), plain, line)
-        loaded, problems = self._one(document, [], plain, base_dir, where, from_yaml=False)
+        loaded, problems = self._one(document, [], plain, base_dir, where, from_yaml=from_yaml)
         if problems or loaded is None:
             raise SpecError(_unique(problems))
         return loaded

@@ -84,18 +84,19 @@ NonNegativeRate = Annotated[
 ]
 """Requests per second, zero allowed: where a ramp starts or ends."""
 
+PERCENT_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": _PERCENT_PATTERN},
+        {"type": "number", "minimum": 0, "maximum": 1},
+    ],
+    "description": units.PERCENT_FORM,
+}
+"""The JSON Schema of a fraction (`5%` or `0.05`)."""
+
 Fraction = Annotated[
     float,
     BeforeValidator(_checked(units.parse_fraction, "fraction")),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": _PERCENT_PATTERN},
-                {"type": "number", "minimum": 0, "maximum": 1},
-            ],
-            "description": units.PERCENT_FORM,
-        }
-    ),
+    WithJsonSchema(PERCENT_SCHEMA),
 ]
 """A fraction from 0 to 1, written `5%` or `0.05`."""
 
