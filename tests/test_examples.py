@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from chaos._engine.runner import Outcome
-from chaos._ledger import DeadLettered, InvocationEnded, Received
+from chaos._ledger import AwsCalled, DeadLettered, InvocationEnded, Invoked, Received
 from chaos.api import counts, run
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -62,6 +62,26 @@ def test_powertools_idempotency_ships_each_order_once_under_duplicate_deliveries
     assert figures["completed"] == figures["sent"] > 0
     assert figures["duplicated"] == 0
     assert any(count > 1 for count in receives(outcome).values())  # duplicates were delivered
+    assert figures["reexecuted"] == 0  # each redelivery replayed the stored result
+
+
+@pytest.mark.slow
+def test_powertools_idempotency_calls_in_a_batch_are_attributed_to_their_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a multi-record batch, Powertools' idempotency record is keyed by a hash of the
+    request id (`<function>#md5(json.dumps(key))`), not the id itself; the router attributes
+    each such call to the one record of the batch it names, so the calls show in that
+    request's story and count towards its executions (issue 14 item 2)."""
+    monkeypatch.chdir(POWERTOOLS)
+    outcome = run(POWERTOOLS / "duplicates.chaos.yaml", "powertools-orders")
+    assert outcome.result is not None, outcome.reason
+    ledger = outcome.result.ledger
+    batches = {i.invocation_id: i.request_ids for i in ledger.of(Invoked) if len(i.request_ids) > 1}
+    calls = [c for c in ledger.of(AwsCalled) if c.target == "idempotency"]
+    in_batches = [c for c in calls if c.invocation_id in batches]
+    assert in_batches, "some batches held several records"
+    assert all(c.request_id in batches[c.invocation_id] for c in in_batches)
 
 
 @pytest.mark.slow

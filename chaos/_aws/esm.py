@@ -4,7 +4,14 @@ Faithful to ../shared/reference/aws-semantics.md §4:
 
 - pollers start at 5 concurrent batches and add up to 300 a minute while messages wait, up
   to 1,250 or the mapping's MaximumConcurrency; they back off (one fewer) after a failed
-  batch, unless ReportBatchItemFailures is on;
+  batch, unless ReportBatchItemFailures is on (that rule concerns function errors);
+- throttled invocations make the mapping back off whatever its response type: "If the
+  invocation fails due to throttling, Lambda gradually backs off retries by reducing the
+  amount of concurrency allocated to your Amazon SQS event source mapping". Each second in
+  which an invocation was throttled withdraws `scaling.throttle_backoff` of the concurrency
+  (default 10%), down to `scaling.throttle_floor` (default 5); while a poller waits to retry
+  a throttled batch the mapping does not scale up, and once none does it grows back at the
+  scale-up rate (300 a minute). AWS publishes no backoff rate or floor: both are parameters;
 - a successful invocation deletes its batch; an error or timeout leaves the whole batch to
   reappear after the visibility timeout; with ReportBatchItemFailures only the reported
   items stay, and a malformed report fails the whole batch;
@@ -62,9 +69,15 @@ class EventSourceMapping:
             cap = min(cap, definition.maximum_concurrency)
         self.cap = cap
         self.floor = min(definition.scaling.initial, cap)
+        self.throttle_floor = min(definition.scaling.throttle_floor, cap)
         self.target = self.floor
         self.running = 0
         self.busy = 0
+        self.throttles_this_tick = 0
+        """Throttled invocations since the scaler last looked."""
+        self.retrying = 0
+        """Pollers waiting to retry a throttled batch: while any does, the mapping is
+        throttled, and its busy pollers are no reason to add more."""
 
     def start(self) -> None:
         for _ in range(self.target):
@@ -77,8 +90,13 @@ class EventSourceMapping:
         step = max(1, round(self.definition.scaling.per_minute * _SCALE_TICK / 60))
         while True:
             yield self.env.timeout(_SCALE_TICK)
+            throttled, self.throttles_this_tick = self.throttles_this_tick, 0
+            if throttled:
+                self._throttle_back_off()
+                continue
             backlog = self.queue.visible > 0
-            if backlog and self.busy >= self.running and self.target < self.cap:
+            all_busy = self.busy >= self.running and self.retrying == 0
+            if backlog and all_busy and self.target < self.cap:
                 grow = min(step, self.cap - self.target)
                 self.target += grow
                 for _ in range(grow):
@@ -87,8 +105,18 @@ class EventSourceMapping:
                 self.target -= 1
 
     def _back_off(self) -> None:
+        """After a function error: one fewer, unless partial batch responses are on."""
         if not self.definition.report_batch_item_failures:
             self.target = max(self.floor, self.target - 1)
+
+    def _throttle_back_off(self) -> None:
+        """After a second with throttled invocations: withdraw a share of the concurrency
+        (at least one), never below the throttle floor. Pollers above the new target stop
+        once their batch is done."""
+        if self.target <= self.throttle_floor:
+            return
+        kept = int(self.target * (1 - self.definition.scaling.throttle_backoff))
+        self.target = max(self.throttle_floor, min(kept, self.target - 1))
 
     # -- polling -------------------------------------------------------------------------
 
@@ -123,10 +151,14 @@ class EventSourceMapping:
             result = yield from self.lambdas.invoke(self.definition.function, event, request_ids)
             if result.outcome is not InvocationOutcome.THROTTLED:
                 break
-            self._back_off()
+            self.throttles_this_tick += 1
             if self.env.now + wait >= give_up_at:
                 return  # dropped: the batch reappears after its visibility timeout
-            yield self.env.timeout(wait)
+            self.retrying += 1
+            try:
+                yield self.env.timeout(wait)
+            finally:
+                self.retrying -= 1
             wait = min(wait * 2, _THROTTLE_RETRY_MAX)
         if not result.ok:
             self._back_off()

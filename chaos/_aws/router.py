@@ -3,10 +3,21 @@
 The world's `CallRouter` (see `chaos._aws.interceptor`). Every call a handler makes is
 recorded as an `AwsCalled`; DynamoDB calls pay the table's latency, meet the active faults
 and the capacity model; PostToConnection meets the WebSocket connection's state.
+
+When a DynamoDB request has "reached" the service: once its own latency (the table's
+`latency`, single-digit milliseconds: the network and the service's normal work) has passed
+and DynamoDB has admitted it (no capacity throttle, no injected error). From then it is
+applied, whether or not its caller is still alive: on AWS the service commits a request it
+received, and a caller that gave up (a Lambda timeout) cannot take it back. An injected
+`dynamodb.latency` delay is the service being slow to *answer* such a request, so it passes
+after moto has applied the call; only an injected error response is late as a whole. AWS
+documents no instant within a request's lifetime at which a write becomes visible; applying
+it at admission is the choice that keeps a timeout from undoing it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import sys
@@ -66,6 +77,10 @@ class Router:
         """Table -> [write, read] request units its served calls consumed, for the bill
         (kept beside the ledger, which does not hold item sizes)."""
         self._pending: dict[int, tuple[str, str]] = {}
+        self._slow_answers: dict[int, float] = {}
+        self._tokens: dict[str, tuple[tuple[str, tuple[bytes, ...]], ...]] = {}
+        """Per batch invocation: how its calls may name each record (`_named_record`)."""
+        """Per invocation: an injected delay still to pass after moto answered its call."""
 
     # -- CallRouter ----------------------------------------------------------------------
 
@@ -103,6 +118,9 @@ class Router:
                 )
             )
             forget_posted(target)
+        slow = self._slow_answers.pop(id(invocation), 0.0)
+        if slow:
+            virtual_sleep(slow)  # may end in Killed (a timeout): the write above stays done
 
     # -- services ------------------------------------------------------------------------
 
@@ -111,13 +129,15 @@ class Router:
     ) -> AWSResponse | None:
         body = _json(request)
         table = _table_of(body)
-        request_id = self._request_id(body, invocation)
+        request_id = self._request_id(body, _raw(request), invocation)
         definition = self.system.tables.get(table)
         latency = 0.0
         if definition is not None:
             latency = definition.latency.base + self.draw.random() * definition.latency.jitter
         effect = self._fault_effect("dynamodb", operation, table)
-        virtual_sleep(latency + (effect.delay if effect else 0.0))
+        if effect is not None and effect.error_status is not None:
+            latency += effect.delay
+        virtual_sleep(latency)
         if effect is None or effect.error_status is None:
             capacity = self.capacity.get(table)
             if capacity is not None and operation in WRITE_OPERATIONS:
@@ -134,7 +154,13 @@ class Router:
             return _json_error(
                 request, effect.error_status, effect.error_code, effect.error_message
             )
+        # Reached: DynamoDB has admitted the request and applies it now (moto, next). An
+        # injected delay is the service being slow to answer an admitted request, so it
+        # passes after the write, in `after_send`: a caller that times out meanwhile has
+        # still written, as on AWS.
         self._pending[id(invocation)] = (table, request_id)
+        if effect is not None and effect.delay > 0:
+            self._slow_answers[id(invocation)] = effect.delay
         return None
 
     def _post_to_connection(
@@ -228,14 +254,30 @@ class Router:
             error_message=error.error_message,
         )
 
-    def _request_id(self, body: dict[str, Any], invocation: Invocation) -> str:
+    def _request_id(self, body: dict[str, Any], raw: bytes, invocation: Invocation) -> str:
+        """The request a DynamoDB call is made for: the effects item's request id attribute;
+        else the invocation's only record; else, in a batch, the one record the call names
+        (see `_named_record`); else none ("")."""
         effects = self.system.effects
         if body.get("TableName") == effects.table:
             item = body.get("Item") or body.get("Key") or {}
             value = item.get(effects.request_id_attribute)
             if isinstance(value, dict) and len(value) == 1:
                 return str(next(iter(value.values())))
-        return _only(invocation)
+        if len(invocation.request_ids) == 1:
+            return invocation.request_ids[0]
+        return self._named_record(raw, invocation)
+
+    def _named_record(self, raw: bytes, invocation: Invocation) -> str:
+        """In a multi-record batch, the record whose request id the call's body names, as a
+        JSON string or as the MD5 of its JSON form (the idempotency key Powertools writes,
+        `<function>#md5(json.dumps(key))`, when its `event_key_jmespath` selects the request
+        id). None or several named: "" (unattributed)."""
+        tokens = self._tokens.get(invocation.invocation_id)
+        if tokens is None:
+            tokens = self._tokens[invocation.invocation_id] = _record_tokens(invocation.request_ids)
+        named = {request_id for request_id, marks in tokens if any(m in raw for m in marks)}
+        return named.pop() if len(named) == 1 else ""
 
     def _record(
         self,
@@ -267,6 +309,31 @@ def _nothing() -> None:
 
 def _only(invocation: Invocation) -> str:
     return invocation.request_ids[0] if len(invocation.request_ids) == 1 else ""
+
+
+def _record_tokens(request_ids: tuple[str, ...]) -> tuple[tuple[str, tuple[bytes, ...]], ...]:
+    return tuple(
+        (
+            request_id,
+            (
+                json.dumps(request_id).encode(),
+                hashlib.md5(json.dumps(request_id).encode(), usedforsecurity=False)
+                .hexdigest()
+                .encode(),
+            ),
+        )
+        for request_id in request_ids
+        if request_id
+    )
+
+
+def _raw(request: AWSPreparedRequest) -> bytes:
+    raw = request.body
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, str):
+        return raw.encode()
+    return b""
 
 
 def _json(request: AWSPreparedRequest) -> dict[str, Any]:

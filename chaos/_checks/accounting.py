@@ -6,6 +6,15 @@ table), dead-lettered, pending (still queued at the end) or lost. Duplicated (ef
 more than once), recovered (the client saw an error but the effect committed: the sync 504
 phantom success), expired (SQS retention dropped it before it completed) and unexpected (an
 effect nobody asked for) are counted alongside. Pure functions; see ../shared/DESIGN.md section 7.
+
+Re-executed counts executions, not effects: a healthy request for which more than one
+invocation made a successful DynamoDB write carrying its request id (to any table). An
+effects table keyed on the request id shows one item however often it was written, so an
+idempotent overwrite and a side effect run twice (a charge, an e-mail) look the same in the
+final state; the ledger tells them apart. A call carries a request id when the router could
+attribute it (`chaos._aws.router`: the effects item's attribute, the invocation's only
+record, or, in a batch, the one record whose id or Powertools-style hashed key the call names).
+A write that failed (a conditional check, a throttle) is no execution.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from chaos._aws.dynamodb import WRITE_OPERATIONS
 from chaos._ledger import (
     AwsCalled,
     DeadLettered,
@@ -60,6 +70,13 @@ class RequestFacts:
     queued: bool = False
     expired_at: float | None = None
     notifications: list[str] = field(default_factory=list)
+    writers: set[str] = field(default_factory=set)
+    """Invocations that made a successful write carrying this request id."""
+
+    @property
+    def reexecuted(self) -> bool:
+        """Healthy, and more than one invocation wrote for it (see the module docstring)."""
+        return not self.poison and len(self.writers) > 1
 
     @property
     def acknowledged(self) -> bool:
@@ -127,6 +144,7 @@ class Accounting:
             "dead_lettered": terminal.count(Terminal.DEAD_LETTERED),
             "pending": terminal.count(Terminal.PENDING),
             "duplicated": sum(f.effects > 1 for f in facts),
+            "reexecuted": sum(f.reexecuted for f in facts),
             "expired": sum(f.silently_expired for f in facts),
             "recovered": sum(f.recovered for f in facts),
             "unexpected": self.unexpected,
@@ -201,10 +219,14 @@ def _responded(facts: RequestFacts, record: Responded) -> None:
 
 
 def _effect_write(requests: dict[str, RequestFacts], record: AwsCalled, effects_table: str) -> None:
-    if record.outcome != "ok" or record.target != effects_table:
+    if record.outcome != "ok":
         return
     facts = requests.get(record.request_id)
-    if facts is not None and facts.first_effect_at is None:
+    if facts is None:
+        return
+    if record.service == "dynamodb" and record.operation in WRITE_OPERATIONS:
+        facts.writers.add(record.invocation_id)
+    if record.target == effects_table and facts.first_effect_at is None:
         facts.first_effect_at = record.t
 
 

@@ -12,6 +12,7 @@ from chaos._checks.builtin_params import (
     DlqParams,
     EventualCompletionParams,
     LatencyParams,
+    NoDuplicateEffectsParams,
     NotifiedParams,
     SuccessRateParams,
 )
@@ -211,13 +212,20 @@ class DeadLetterUse(Assertion):
 @assertion_type
 class NoDuplicateEffects(Assertion):
     name = "no_duplicate_effects"
-    summary = "No request's effect was applied more than once, and none came from nowhere."
+    summary = (
+        "No request's effect was applied more than once, and none came from nowhere;"
+        " with count: executions, no healthy request was executed twice either."
+    )
+    Params = NoDuplicateEffectsParams
+    shorthand = "count"
     critical = True
 
     def check(self, params: SpecModel, evidence: Evidence) -> AssertionResult:
+        assert isinstance(params, NoDuplicateEffectsParams)
         accounting = evidence.accounting
         completed = [f for f in accounting.requests.values() if f.completed]
         duplicated = [f for f in completed if f.effects > 1]
+        reexecuted = [f for f in accounting.requests.values() if f.reexecuted]
         if duplicated or accounting.unexpected:
             extra = sum(f.effects - 1 for f in duplicated)
             title = f"{len(duplicated):,} requests applied more than once ({extra:,} extra effects)"
@@ -231,11 +239,27 @@ class NoDuplicateEffects(Assertion):
                 finding(title, duplicated, evidence, explain=False),
                 degree=1 - wrong / (len(completed) + accounting.unexpected),
             )
+        if params.count == "executions" and reexecuted:
+            title = (
+                f"{len(reexecuted):,} healthy requests executed more than once (more than one "
+                "invocation wrote for each; an external side effect would have happened twice)"
+            )
+            return AssertionResult(
+                self.name,
+                Status.FAILED,
+                title,
+                finding(title, reexecuted, evidence, explain=False),
+                degree=1 - len(reexecuted) / max(len(accounting.requests), 1),
+            )
         if not completed:
             return AssertionResult(self.name, Status.INCONCLUSIVE, "nothing completed")
-        return AssertionResult(
-            self.name, Status.PASSED, f"{len(completed):,} completed, each exactly once"
-        )
+        detail = f"{len(completed):,} completed, each exactly once"
+        if reexecuted:
+            detail += (
+                f"; {len(reexecuted):,} re-executed (written again by another invocation, "
+                "idempotently: count: executions would fail)"
+            )
+        return AssertionResult(self.name, Status.PASSED, detail)
 
 
 @assertion_type

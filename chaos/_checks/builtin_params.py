@@ -51,3 +51,10 @@ class NotifiedParams(SpecModel):
 class DbProtectedParams(SpecModel):
     max_throttles: int = Field(0, ge=0)
     """Most DynamoDB throttling errors the handlers may see."""
+
+
+class NoDuplicateEffectsParams(SpecModel):
+    count: Literal["effects", "executions"] = "effects"
+    """effects: each request's effect is in the final state at most once (an idempotent
+    overwrite passes); executions: besides, no healthy request was executed more than once,
+    that is, written for by more than one invocation (a side effect run twice fails)."""

@@ -231,7 +231,10 @@ class LambdaColdStart(InvocationFault):
 @fault_type
 class DynamoLatency(AwsCallFault):
     name = "dynamodb.latency"
-    summary = "DynamoDB calls take longer by a fixed delay; the handler's clock runs on."
+    summary = (
+        "DynamoDB answers late by a fixed delay (the call is applied first: a caller that"
+        " times out meanwhile has still written); the handler's clock runs on."
+    )
     Params = DelayParams
     target_kind = TargetKind.TABLE
     service = "dynamodb"

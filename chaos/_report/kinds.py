@@ -40,6 +40,7 @@ SHOWN_COUNTS = (
     "lost",
     "dead_lettered",
     "duplicated",
+    "reexecuted",
     "expired",
     "pending",
 )

@@ -21,8 +21,8 @@ STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 _ICONS = {"survived": "✅", "failed": "❌", "inconclusive": "⚠️", "error": "💥"}
 _HEAD = (
     "| experiment | system | verdict | sent | accepted | completed | lost | dead-lettered "
-    "| duplicated | expired | pending | client success | p99 | DB throttles | cost "
-    "| per month | score | reason |"
+    "| duplicated | re-executed | expired | pending | client success | p99 | DB throttles "
+    "| cost | per month | score | reason |"
 )
 
 

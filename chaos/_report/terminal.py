@@ -38,7 +38,11 @@ VERDICT_STYLES = {
     "error": "bold magenta",
 }
 COLUMNS = tuple(
-    zip(("sent", "acc", "done", "lost", "DLQ", "dup", "exp", "pend"), SHOWN_COUNTS, strict=True)
+    zip(
+        ("sent", "acc", "done", "lost", "DLQ", "dup", "rex", "exp", "pend"),
+        SHOWN_COUNTS,
+        strict=True,
+    )
 )
 """(header, count key) for the count columns: the same counts, in the same order, as the
 Markdown table and the JUnit properties."""
@@ -47,6 +51,7 @@ LEGEND = (
     "done completed (effect in the table)",
     "DLQ dead-lettered",
     "dup duplicated effects",
+    "rex re-executed",
     "exp expired in SQS",
     "pend still queued at the end",
     "ok client success rate",
@@ -55,7 +60,7 @@ LEGEND = (
     "cost what the run cost",
     "/mo a month at the steady rate",
 )
-VERDICT_COLUMN_MIN_WIDTH = 110
+VERDICT_COLUMN_MIN_WIDTH = 116
 """Below this the verdict moves from the table into the reason line, so nothing wraps."""
 STACKED_BELOW_WIDTH = 60
 """Below this the counts table does not fit (it would be all ellipses): each system's

@@ -15,7 +15,15 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from chaos._spec.base import Problem, SpecModel, SpecProblems, spec_error
-from chaos._spec.types import Duration, Integer, Rate, Slug, ThrottleCode, named_pattern
+from chaos._spec.types import (
+    Duration,
+    Fraction,
+    Integer,
+    Rate,
+    Slug,
+    ThrottleCode,
+    named_pattern,
+)
 from chaos._spec.units import format_duration
 
 _HANDLER_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -161,7 +169,16 @@ class ConsumerScaling(SpecModel):
 
     initial: Integer = Field(5, ge=1)
     per_minute: Integer = Field(300, ge=1)
+    """Concurrency added a minute while messages wait, also after a throttle backoff."""
     maximum: Integer = Field(1_250, ge=1)
+    throttle_backoff: Fraction = Field(0.1, gt=0, le=1)
+    """Share of the mapping's concurrency withdrawn each second in which its invocations were
+    throttled. AWS: "Lambda gradually backs off retries by reducing the amount of concurrency
+    allocated" and publishes no rate; 10% a second takes 1,250 down to 5 in about a minute."""
+    throttle_floor: Integer = Field(5, ge=1)
+    """Concurrency a throttle backoff keeps: the 5 concurrent batches the mapping starts with
+    and scales back to when traffic is low (AWS: "scales back to 5"; it "can go as low as 2"
+    only at low traffic). Reserved concurrency below it is still overpulled."""
 
 
 class ConsumerDef(SpecModel):

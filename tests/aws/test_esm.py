@@ -15,6 +15,7 @@ import simpy
 from chaos._aws.esm import INVALID_REPORT, EventSourceMapping
 from chaos._aws.lambda_runtime import LambdaService
 from chaos._aws.sqs import Queue
+from chaos._faults.schedule import FaultSchedule
 from chaos._ledger import (
     BatchFailed,
     DeadLettered,
@@ -27,7 +28,7 @@ from chaos._ledger import (
 )
 from chaos._sim import virtual_sleep
 from chaos._spec.system import ConsumerDef
-from tests.support import add, lambda_service, no_faults
+from tests.support import add, faults, lambda_service, no_faults
 
 Handler = Callable[[Any, Any], Any]
 
@@ -44,6 +45,7 @@ class Consumer:
         max_receive_count: int | None = None,
         reserved: int | None = None,
         concurrency: int = 1_000,
+        schedule: FaultSchedule | None = None,
         **mapping: Any,
     ) -> None:
         self.env, self.ledger = simpy.Environment(), Ledger()
@@ -62,7 +64,11 @@ class Consumer:
             max_receive_count=max_receive_count,
         )
         self.lambdas: LambdaService = lambda_service(
-            self.env, self.ledger, concurrency=concurrency, unreserved_minimum=0
+            self.env,
+            self.ledger,
+            concurrency=concurrency,
+            unreserved_minimum=0,
+            schedule=schedule,
         )
 
         def recording(event: Any, context: Any) -> Any:
@@ -76,7 +82,7 @@ class Consumer:
             self.queue,
             self.lambdas,
             definition,
-            no_faults(),
+            schedule or no_faults(),
             "arn:aws:sqs:us-east-1:123456789012:q",
             draw=random.Random(1),
             ledger=self.ledger,
@@ -86,6 +92,16 @@ class Consumer:
     def send(self, *bodies: str) -> None:
         for body in bodies:
             self.queue.send(body, body)
+
+    def send_steadily(self, per_second: int, seconds: int) -> None:
+        """`per_second` messages at the start of each second, for `seconds`."""
+
+        def sender() -> Any:
+            for second in range(seconds):
+                self.send(*(f"s{second}-{i}" for i in range(per_second)))
+                yield self.env.timeout(1.0)
+
+        self.env.process(sender())
 
     def run(self, until: float) -> None:
         self.env.run(until=until)
@@ -354,3 +370,53 @@ def test_function_errors_back_off_concurrency_unless_reporting_item_failures() -
     reporting.run(until=1)
     assert failing.mapping.target == 1
     assert reporting.mapping.target == 5
+
+
+def test_throttles_back_the_mapping_off_and_it_grows_back_at_the_scale_up_rate() -> None:
+    """A throttled mapping backs off whatever its response type: "If the invocation fails due
+    to throttling, Lambda gradually backs off retries by reducing the amount of concurrency
+    allocated to your Amazon SQS event source mapping" (the no-scale-down rule of partial batch
+    responses concerns function errors). So throttled attempts a minute fall over a long
+    outage, and after it the concurrency grows back at 300 a minute. Source: aws-semantics.md
+    4.3 "Throttled invocations", [DOC] services-sqs-errorhandling; 4.1 for the scale-up rate."""
+    consumer = Consumer(
+        sleep_then_succeed(2.0),
+        visibility=60.0,
+        batch_size=1,
+        report_batch_item_failures=True,
+        schedule=faults("[lambda.throttle: {concurrency: 0, at: 1m, for: 4m}]"),
+    )
+    consumer.send_steadily(per_second=50, seconds=600)
+    consumer.run(until=60)
+    scaled_out = consumer.mapping.target
+    consumer.run(until=300)
+    per_minute = [0, 0, 0, 0]
+    for throttle in consumer.ledger.of(Throttled):
+        per_minute[int(throttle.t // 60) - 1] += 1
+    assert scaled_out > 90
+    assert per_minute[0] > 5 * per_minute[3], per_minute
+    assert per_minute == sorted(per_minute, reverse=True), per_minute
+    assert consumer.mapping.target == 5  # the default floor
+    consumer.run(until=300 + 31)  # a batch waits at most 30 s to retry: all retried by now
+    grown_from = consumer.mapping.target
+    consumer.run(until=300 + 31 + 30)
+    assert 150 - 10 <= consumer.mapping.target - grown_from <= 150  # 300 a minute
+
+
+def test_the_throttle_backoff_rate_and_floor_are_parameters() -> None:
+    """AWS publishes no backoff rate or floor; both are parameters (defaults 10% a second and
+    5, the concurrency the mapping scales back to at low traffic, aws-semantics.md 4.1). Half
+    a second's throttles with a 50% backoff take 64 to 32; the floor holds."""
+    consumer = Consumer(
+        sleep_then_succeed(1.0),
+        visibility=60.0,
+        batch_size=1,
+        reserved=0,
+        scaling={"throttle_backoff": "50%", "throttle_floor": 8},
+    )
+    consumer.mapping.target = 64
+    consumer.send(*(f"m{i}" for i in range(10)))
+    consumer.run(until=1.5)
+    assert consumer.mapping.target == 32
+    consumer.run(until=30)
+    assert consumer.mapping.target == 8

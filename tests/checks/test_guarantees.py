@@ -11,7 +11,7 @@ import pytest
 
 from chaos._checks.evidence import Evidence
 from chaos._checks.verdict import AssertionResult, RunVerdict, Status
-from chaos._ledger import Expired, Throttled
+from chaos._ledger import AwsCalled, Expired, InvocationEnded, InvocationOutcome, Throttled
 from tests.support import installed_sdk_attempts, judged, reference, run_yaml
 
 
@@ -90,15 +90,16 @@ def test_low_consumer_concurrency_and_small_max_receive_count_dead_letter_health
     None
 ):
     """Overpull: the event source mapping ignores the consumer's reserved concurrency (2), so
-    its surplus invokes are throttled; each throttled batch comes back with its receive count
-    raised, and with maxReceiveCount 2 healthy messages reach the DLQ: `dlq: only_poison`
+    its surplus invokes are throttled (a throttled mapping backs off, but not below its 5
+    batches); each throttled batch comes back with its receive count raised, and over two
+    minutes of load with maxReceiveCount 2 healthy messages reach the DLQ: `dlq: only_poison`
     fails, naming the throttles. Setting MaximumConcurrency to the reservation fixes it.
     Source: aws-semantics.md 4.3 "Throttled invocations", "Overpull", [KC] lambda-sqs-scaling;
     3.4 "Set maxReceiveCount >= 5"."""
     text = """
         experiment: overpull
-        duration: 10m
-        workload: {steady: {rate: 10/s, for: 30s}}
+        duration: 15m
+        workload: {steady: {rate: 10/s, for: 2m}}
         assertions: [no_loss, {dlq: only_poison}]
     """
     overrides: dict[str, Any] = {
@@ -232,3 +233,79 @@ def test_a_sync_rejection_names_the_throttle_and_the_sdk_attempts() -> None:
     assert [cause.phrase for cause, _ in result.finding.causes] == [
         f"DynamoDB throttle after {attempts} SDK attempts"
     ]
+
+
+def test_a_write_in_flight_when_the_function_times_out_still_commits() -> None:
+    """DynamoDB takes 15 s to answer writes; the consumer's 10 s timeout ends every invocation
+    while its write is in flight. The requests reached the service (admitted: no throttle, no
+    injected error), so the writes commit although their callers are gone: on AWS a request the
+    service received is applied whether or not its caller is still alive (aws-semantics.md 1.5
+    "Side effects completed before the timeout persist", 2.2 "Timeouts do not stop the
+    function"; the router's docstring says which point counts as reached). The redelivered
+    messages then find their order written: completed once, not twice."""
+    evidence, _ = judge_run(
+        """
+        experiment: in-flight-writes
+        duration: 3m
+        workload: {steady: {rate: 1/s, for: 5s}}
+        faults: [{dynamodb.latency: {delay: 15s, at: 0s, for: 5s}}]
+        assertions: [no_loss]
+    """,
+        "eda",
+    )
+    ledger = evidence.result.ledger
+    ended = ledger.of(InvocationEnded)
+    timed_out = {e.invocation_id for e in ended if e.outcome is InvocationOutcome.TIMEOUT}
+    committed = [
+        c
+        for c in ledger.of(AwsCalled)
+        if c.invocation_id in timed_out and c.operation == "PutItem" and c.outcome == "ok"
+    ]
+    assert len(committed) == 5
+    counts = evidence.accounting.counts()
+    assert counts["completed"] == 5 and counts["duplicated"] == 0
+    first_effects = {f.request_id: f.first_effect_at for f in evidence.accounting.requests.values()}
+    assert {c.request_id: c.t for c in committed} == first_effects
+
+
+def test_an_idempotent_overwrite_is_a_reexecution_not_a_duplicate() -> None:
+    """A consumer keyed on the request id that writes unconditionally: each redelivery
+    overwrites the order, so the table holds one item per request (no duplicate effect) while
+    the processing ran twice; an external side effect (a charge, an e-mail) would have happened
+    twice. `counts.reexecuted` counts, from the ledger, healthy requests written for by more
+    than one invocation; `no_duplicate_effects` passes and says so, and its strict form
+    `{count: executions}` fails. Source: aws-semantics.md 3.2 / 4.3 (at-least-once delivery:
+    "make your function code idempotent"), issue 14 item 2."""
+    overrides = {
+        "functions": {"consumer": {"handler": "tests.engine.handlers:overwrite_each_record"}}
+    }
+    evidence, verdict = judge_run(DUPLICATES, "eda", overrides)
+    counts = evidence.accounting.counts()
+    assert counts["duplicated"] == 0
+    assert counts["reexecuted"] > 0
+    redelivered = {f.request_id for f in evidence.accounting.requests.values() if f.receives > 1}
+    reexecuted = {f.request_id for f in evidence.accounting.requests.values() if f.reexecuted}
+    assert reexecuted == redelivered
+    lenient = named(verdict, "no_duplicate_effects")
+    assert lenient.status is Status.PASSED
+    assert f"{counts['reexecuted']:,} re-executed" in lenient.detail
+    strict_text = DUPLICATES.replace(
+        "no_duplicate_effects]", "{no_duplicate_effects: {count: executions}}]"
+    )
+    _, strict_verdict = judge_run(strict_text, "eda", overrides)
+    strict = named(strict_verdict, "no_duplicate_effects")
+    assert strict.status is Status.FAILED
+    assert strict.finding is not None and len(strict.finding.stories) > 0
+
+
+def test_a_conditional_write_that_fails_is_no_reexecution() -> None:
+    """The reference consumer's redeliveries meet ConditionalCheckFailedException: no second
+    successful write, so nothing is re-executed, and the strict form passes. Source:
+    aws-semantics.md 5.5 (conditional writes for idempotency)."""
+    strict_text = DUPLICATES.replace(
+        "no_duplicate_effects]", "{no_duplicate_effects: {count: executions}}]"
+    )
+    evidence, verdict = judge_run(strict_text, "eda")
+    assert any(f.receives > 1 for f in evidence.accounting.requests.values())
+    assert evidence.accounting.counts()["reexecuted"] == 0
+    assert named(verdict, "no_duplicate_effects").status is Status.PASSED

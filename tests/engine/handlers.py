@@ -107,3 +107,12 @@ def sleep_past_the_end(event: dict[str, Any], context: Any) -> dict[str, Any]:
             probes.SEEN.append("call refused")
             raise
     return {"statusCode": 200, "body": "{}"}
+
+
+def overwrite_each_record(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """An SQS consumer keyed on the request id, writing unconditionally: a redelivery
+    overwrites the order (one item in the end) but runs the whole processing again."""
+    for record in event["Records"]:
+        request_id = str(json.loads(record["body"])["request_id"])
+        _put(request_id, request_id)
+    return {"batchItemFailures": []}

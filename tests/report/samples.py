@@ -76,6 +76,7 @@ def _counts(
         "dead_lettered": dead_lettered,
         "pending": pending,
         "duplicated": 0,
+        "reexecuted": 0,
         "expired": 0,
         "recovered": 0,
         "unexpected": 0,

@@ -44,7 +44,7 @@ def test_tables_keep_every_column(width: int) -> None:
     """Nothing is squeezed into an ellipsis or folded inside the counts table."""
     lines = render_text(summaries(), width=width).splitlines()
     header = next(line for line in lines if line.startswith(" system") and "sent" in line)
-    assert header.split()[:12] == [
+    assert header.split()[:13] == [
         "system",
         "sent",
         "acc",
@@ -52,6 +52,7 @@ def test_tables_keep_every_column(width: int) -> None:
         "lost",
         "DLQ",
         "dup",
+        "rex",
         "exp",
         "pend",
         "ok",
@@ -63,12 +64,12 @@ def test_tables_keep_every_column(width: int) -> None:
         line
         for line in lines
         if line.split()[:1] in (["sync"], ["eda"])
-        and all(number.match(cell) for cell in line.split()[1:9])
+        and all(number.match(cell) for cell in line.split()[1:10])
     ]
     assert len(rows) == 4
     assert not any("…" in row for row in rows)
     # The verdict column appears only where it fits on the row.
-    assert ("verdict" in header) == (width >= 90)
+    assert ("verdict" in header) == (width >= 104)
 
 
 def test_not_a_terminal_gives_plain_text() -> None:
