@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=command_run)
     add_sweep_command(commands)
     add_spec_commands(commands)
+    add_export_commands(commands)
+    add_search_command(commands)
     return parser
 
 
@@ -325,6 +327,180 @@ def _sweep_reports(
     )
     for path in written:
         console.print(f"chaos-arena: wrote {path}", markup=False, highlight=False, soft_wrap=True)
+
+
+def add_search_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    search = commands.add_parser(
+        "search",
+        help="search an experiment's 'search:' space for a schedule that fails it "
+        "(Hypothesis), shrink it and write it as an experiment",
+    )
+    search.add_argument("path", type=Path, metavar="FILE", help="an experiment file")
+    search.add_argument("--system", required=True, metavar="NAME", help="the system to break")
+    search.add_argument(
+        "--experiment", metavar="NAME", help="which experiment of a file holding several"
+    )
+    search.add_argument(
+        "--budget",
+        type=_jobs,
+        default=200,
+        metavar="N",
+        help="runs to spend, shrinking included (default: 200)",
+    )
+    search.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("found"),
+        metavar="DIR",
+        help="where <experiment>-found-<system>.chaos.yaml goes (default: found)",
+    )
+    search.add_argument(
+        "--seed", type=int, metavar="N", help="the seed every run uses (default: the experiment's)"
+    )
+    search.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="Hypothesis's example database, so a rerun starts from known failures "
+        "(default: .chaos-arena/search)",
+    )
+    search.add_argument("--no-database", action="store_true", help="keep no example database")
+    search.set_defaults(handler=command_search)
+
+
+def command_search(args: argparse.Namespace) -> int:
+    """Exit 1 when a failing schedule was found (and written), 0 when none within budget."""
+    from rich.console import Console
+
+    from chaos._report.data import summarize
+    from chaos._report.failure import failure_lines
+    from chaos._search.run import DEFAULT_DATABASE, Search, SearchProgress
+
+    loaded, system = _one_system(args.path, args.experiment, args.system)
+    _directory(args.output, "--output")
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def progress(state: SearchProgress) -> None:
+        best = f"; best failure so far: {state.best}" if state.best else ""
+        errors.print(
+            f"search: {state.tried}/{state.budget} tried, {state.failures} failed{best}",
+            markup=False,
+        )
+
+    database = None if args.no_database else (args.database or DEFAULT_DATABASE)
+    result = Search(
+        loaded,
+        system,
+        budget=args.budget,
+        output=args.output,
+        database=database,
+        seed=args.seed,
+        progress=progress,
+    ).run()
+    invalid = f", {result.invalid} points made no valid experiment" if result.invalid else ""
+    if result.outcome is None or result.choice is None or result.path is None:
+        print(
+            f"no failure found: {system.name} survived {result.tried} runs of the search "
+            f"space of {loaded.experiment.experiment}{invalid}"
+        )
+        return EXIT_OK
+    first = result.first_failure
+    print(
+        f"found a failing schedule for {system.name} after {result.tried} runs "
+        f"({result.failures} failed{invalid})"
+    )
+    if first is not None and first != result.choice:
+        print(f"  first failure: {first.describe()}")
+    print(f"  shrunk to:     {result.choice.describe()}")
+    print(f"wrote {result.path}")
+    print(f"reproduce: chaos-arena run {result.path}")
+    print()
+    summary = summarize(result.outcome)
+    print("\n".join(failure_lines(summary)[1:]))
+    return EXIT_UNEXPECTED
+
+
+def add_export_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`export fis`: an experiment's faults for another tool."""
+    export = commands.add_parser(
+        "export", help="export an experiment for another tool (fis: an AWS FIS template)"
+    )
+    formats = export.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    fis = formats.add_parser(
+        "fis",
+        help="write an AWS FIS experiment template (CreateExperimentTemplate input, JSON)",
+    )
+    fis.add_argument("path", type=Path, metavar="FILE", help="an experiment file")
+    fis.add_argument("--system", required=True, metavar="NAME", help="the system to target")
+    fis.add_argument(
+        "--experiment", metavar="NAME", help="which experiment of a file holding several"
+    )
+    fis.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write the template to FILE instead of printing it",
+    )
+    fis.set_defaults(handler=command_export_fis)
+
+
+def command_export_fis(args: argparse.Namespace) -> int:
+    """The template on stdout or in --output; what was left out, and why, on stderr."""
+    import json
+
+    from chaos._fis import fis_template
+    from chaos._report.journal import write_atomically
+
+    loaded, system = _one_system(args.path, args.experiment, args.system)
+    export = fis_template(loaded.experiment, system)
+    if not export.template["actions"]:
+        reasons = "; ".join(s.sentence() for s in export.skipped) or "it has no faults"
+        raise SetupError(
+            f"nothing to export: no fault of {loaded.experiment.experiment!r} has an FIS "
+            f"action against {system.name} ({reasons})"
+        )
+    for line in export.lines():
+        print(f"chaos-arena: {line}", file=sys.stderr)
+    text = json.dumps(export.template, indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        write_atomically(args.output, text)
+    except OSError as error:
+        raise SetupError(f"cannot write {args.output}: {error.strerror}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _one_system(
+    path: Path, experiment: str | None, system: str
+) -> tuple[LoadedExperiment, ResolvedSystem]:
+    """One experiment of a file and one of its systems, or a SetupError naming the choices."""
+    from chaos._loading import loader
+
+    if not path.is_file():
+        raise SetupError(f"{path}: no such experiment file")
+    found = loader().file(path)
+    if experiment is not None:
+        found = [e for e in found if e.experiment.experiment == experiment]
+        if not found:
+            raise SetupError(f"no experiment named {experiment!r} in {path}")
+    if len(found) > 1:
+        names = ", ".join(e.experiment.experiment for e in found)
+        raise SetupError(f"{path} holds several experiments ({names}): choose with --experiment")
+    (loaded,) = found
+    for candidate in loaded.systems:
+        if candidate.name == system:
+            return loaded, candidate
+    names = ", ".join(s.name for s in loaded.systems)
+    raise SetupError(
+        f"experiment {loaded.experiment.experiment!r} has no system {system!r}; its systems: "
+        f"{names}"
+    )
 
 
 def command_run(args: argparse.Namespace) -> int:

@@ -199,6 +199,16 @@ class FaultWindow(NamedTuple):
     """start or end."""
 
 
+class StopTripped(NamedTuple):
+    """A `stop_when` guard tripped: fault injection ends here (AWS FIS stop condition)."""
+
+    t: float
+    condition: str
+    """The guard's name: client_success_rate, dlq_depth, queue_depth."""
+    detail: str
+    """What it saw, in a sentence."""
+
+
 Record = (
     Sent
     | Responded
@@ -217,6 +227,7 @@ Record = (
     | AwsCalled
     | Notified
     | FaultWindow
+    | StopTripped
 )
 RECORD_TYPES: tuple[type[Any], ...] = (
     Sent,
@@ -236,6 +247,7 @@ RECORD_TYPES: tuple[type[Any], ...] = (
     AwsCalled,
     Notified,
     FaultWindow,
+    StopTripped,
 )
 
 
@@ -299,6 +311,16 @@ class Ledger:
 
     def __len__(self) -> int:
         return len(self._order)
+
+    def of_since(self, kind: type[R], start: int) -> list[R]:
+        """The records of one kind after its first `start` (a reader that keeps its place
+        reads only what is new)."""
+        code = _CODE[kind]
+        times, *rest = (column[start:] for column in self._columns[code])
+        odd = self._odd_times[code]
+        if odd:
+            times = [odd.get(start + row, t) for row, t in enumerate(times)]
+        return cast(list[R], list(map(RECORD_TYPES[code], times, *rest)))
 
     def of(self, kind: type[R]) -> Iterator[R]:
         """The records of one kind, in order."""

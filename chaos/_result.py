@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from chaos._ledger import Ledger
+from chaos._ledger import Ledger, StopTripped
 from chaos._spec.experiment import Experiment
 from chaos._spec.system import SystemDefinition
 
@@ -72,6 +72,13 @@ class RunResult:
     """SQS message id -> body size in bytes (beside the ledger, which holds no sizes)."""
     request_units: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     """DynamoDB table -> (write, read) request units its served calls consumed."""
+    stop: StopTripped | None = None
+    """The `stop_when` guard that ended fault injection, when one tripped."""
+
+    @property
+    def faults_stopped_at(self) -> float | None:
+        """When fault injection ended early (a stop condition), else None."""
+        return None if self.stop is None else self.stop.t
 
 
 class RunInterrupted(KeyboardInterrupt):

@@ -38,6 +38,12 @@ def test_every_public_name_resolves() -> None:
             assert getattr(module, name) is not None, (module.__name__, name)
 
 
+def test_the_strategies_module_is_pinned() -> None:
+    import chaos.strategies
+
+    assert sorted(chaos.strategies.__all__) == ["fault_schedules", "ranged", "workloads"]
+
+
 def test_the_api_module_is_pinned() -> None:
     assert sorted(chaos.api.__all__) == ["UnexpectedVerdict", "check", "counts", "load", "run"]
 

@@ -1,4 +1,5 @@
-"""Only `chaos`, `chaos.api`, `chaos.extend` and `chaos.__main__` are public modules; every
+"""Only `chaos`, `chaos.api`, `chaos.extend`, `chaos.strategies` and `chaos.__main__` are
+public modules; every
 other module of the package has a part with a leading underscore (`chaos._spec.loader`), as
 httpx lays out its implementation. Each public module's `__all__` is pinned in
 `test_public_api.py`.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "chaos"
-PUBLIC = {"chaos", "chaos.api", "chaos.extend", "chaos.__main__"}
+PUBLIC = {"chaos", "chaos.api", "chaos.extend", "chaos.strategies", "chaos.__main__"}
 
 
 def _modules() -> set[str]:

@@ -33,7 +33,7 @@ import os
 import random
 import sys
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -365,6 +365,8 @@ class LambdaService:
             yield wait(env, deadline - env.now)
             return _timed_out(function.definition.timeout)
         yield wait(env, before_handler)
+        if effect.response is not None and not effect.run_handler:
+            return InvocationResult(InvocationOutcome.OK, payload=dict(effect.response))
         if effect.error is not None and not effect.run_handler:
             return InvocationResult(
                 InvocationOutcome.ERROR,
@@ -392,25 +394,36 @@ class LambdaService:
                 error_type=effect.error,
                 error_message="injected by chaos-arena",
             )
+        if effect.response is not None:
+            return InvocationResult(InvocationOutcome.OK, payload=dict(effect.response))
         return _response(outcome.value)
 
     def _effects(self, name: str) -> InvocationEffect:
-        """The combined effect of the active invocation faults: delays add, first error wins."""
+        """The combined effect of the active invocation faults: delays add, the first error
+        or replaced response wins."""
         if not self.faults.of_kind(InvocationFault):
             return _NO_EFFECT
         delay, error, run_handler, hang, cold = 0.0, None, True, False, False
+        response: Mapping[str, Any] | None = None
         now = self.env.now
         for scheduled, fault in self.faults.active(InvocationFault, now, name):
             effect = fault.on_invocation(scheduled.params, scheduled.intensity(now), scheduled.draw)
             if effect is None:
                 continue
             delay += effect.delay
-            if error is None and effect.error is not None:
-                error, run_handler = effect.error, effect.run_handler
+            undecided = error is None and response is None
+            if undecided and (effect.error is not None or effect.response is not None):
+                error, response = effect.error, effect.response
+                run_handler = effect.run_handler
             hang = hang or effect.hang
             cold = cold or effect.cold_start
         return InvocationEffect(
-            delay=delay, error=error, run_handler=run_handler, hang=hang, cold_start=cold
+            delay=delay,
+            error=error,
+            run_handler=run_handler,
+            hang=hang,
+            cold_start=cold,
+            response=response,
         )
 
     def _environment(self, function: Function, *, force_cold: bool) -> tuple[Environment, bool]:

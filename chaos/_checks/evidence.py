@@ -1,5 +1,6 @@
 """The evidence checks judge: a run's ledger and final state, its accounting, and indexes
-over them (each request's history; the fault windows, as the experiment defines them)."""
+over them (each request's history; the fault windows, as the experiment defines them, cut
+where a `stop_when` guard ended fault injection)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class Evidence:
     @cached_property
     def windows(self) -> tuple[Window, ...]:
         """The experiment's fault windows, in the order findings and reports list them."""
-        return sorted_windows(self.result.experiment.fault_windows())
+        result = self.result
+        return sorted_windows(result.experiment.fault_windows(result.faults_stopped_at))
 
     @cached_property
     def applicable_windows(self) -> tuple[Window, ...]:

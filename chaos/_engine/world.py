@@ -22,6 +22,7 @@ from chaos._aws.moto_env import ACCOUNT_ID, REGION, MotoAccount
 from chaos._aws.router import Router
 from chaos._aws.sqs import Queue
 from chaos._aws.websocket import Connections
+from chaos._engine.guards import StopGuards
 from chaos._errors import SetupError
 from chaos._faults.registry import fault_types
 from chaos._faults.schedule import FaultSchedule, ScheduledFault
@@ -182,6 +183,7 @@ class World:
                 )
                 self.env.process(client.run(self._arrivals()))
                 self._schedule_fault_windows()
+                guards = self._guards()
                 self.env.process(self._sampler(lambdas))
                 try:
                     run_until(self.env, duration, stop=lambda: containment.stopping)
@@ -210,6 +212,7 @@ class World:
                 for key, size in queue.message_bytes.items()
             },
             request_units={t: (w, r) for t, (w, r) in sorted(router.request_units.items())},
+            stop=guards.tripped if guards is not None else None,
         )
 
     # -- assembly ------------------------------------------------------------------------
@@ -319,8 +322,31 @@ class World:
             if scheduled.end < self.experiment.duration:
                 self._at(scheduled.end, self._window_marker(scheduled, "end"))
 
+    def _guards(self) -> StopGuards | None:
+        """The `stop_when` guards' process; none at all without guards, so a run without
+        them has exactly the events (and ledger) it always had."""
+        stop_when = self.experiment.stop_when
+        if stop_when is None or not stop_when.guards():
+            return None
+        guards = StopGuards(
+            stop_when,
+            self.env,
+            self.ledger,
+            self.faults,
+            dlq_depth=lambda: len(self.dead_letter.live) if self.dead_letter else 0,
+            queue_depth=lambda: self.queue.visible + self.queue.in_flight if self.queue else 0,
+        )
+        self.env.process(guards.process())
+        return guards
+
     def _window_marker(self, scheduled: ScheduledFault, phase: str) -> Callable[[], None]:
         def mark() -> None:
+            # A stop condition that tripped cut the window (and marked its end then) or
+            # kept it from ever starting.
+            if phase == "start" and scheduled.end <= scheduled.start:
+                return
+            if phase == "end" and scheduled.end < scheduled.planned_end:
+                return
             self.ledger.append(
                 FaultWindow(
                     self.env.now,

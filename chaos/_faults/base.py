@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from chaos._spec.faults import FaultParams, TargetKind
 
@@ -48,6 +49,10 @@ class InvocationEffect:
     hang: bool = False
     """The invocation never returns: it ends at the function timeout."""
     cold_start: bool = False
+    response: Mapping[str, Any] | None = None
+    """A response that replaces the function's (FIS invocation-http-integration-response):
+    with `run_handler` False the handler does not run, else it runs and its answer is
+    dropped."""
 
 
 class Fault(ABC):

@@ -6,6 +6,7 @@ are real error responses injected below botocore so the SDK's own retries run.
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Literal
 
@@ -63,6 +64,40 @@ class LambdaError(InvocationFault):
         if not hit(params.probability, intensity, draw):
             return None
         return InvocationEffect(error=params.error_type, run_handler=not params.prevent_execution)
+
+
+class LambdaHttpStatusParams(ProbabilityParams):
+    status: Integer = Field(ge=100, le=599)
+    """The HTTP status code the function's response carries (API Gateway passes it on)."""
+    content_type: str = "application/json"
+    """The response's Content-Type header."""
+    prevent_execution: bool = True
+    """True (FIS default): answer without running the handler. False: run it, then replace
+    its response (its writes persist)."""
+
+
+@fault_type
+class LambdaHttpStatus(InvocationFault):
+    name = "lambda.http_status"
+    summary = (
+        "Invocations answer a given HTTP status instead of the function's own response "
+        "(FIS aws:lambda:invocation-http-integration-response)."
+    )
+    Params = LambdaHttpStatusParams
+    target_kind = TargetKind.FUNCTION
+
+    def on_invocation(
+        self, params: FaultParams, intensity: float, draw: random.Random
+    ) -> InvocationEffect | None:
+        assert isinstance(params, LambdaHttpStatusParams)
+        if not hit(params.probability, intensity, draw):
+            return None
+        response = {
+            "statusCode": params.status,
+            "headers": {"Content-Type": params.content_type},
+            "body": json.dumps({"message": "injected by chaos-arena"}),
+        }
+        return InvocationEffect(response=response, run_handler=not params.prevent_execution)
 
 
 class LambdaLatencyParams(DelayParams):

@@ -28,16 +28,27 @@ class ScheduledFault:
     start: float
     end: float
     draw: random.Random = field(repr=False)
+    planned_end: float = -1.0
+    """The end the experiment gave (`end` moves earlier when a stop condition trips; a
+    ramp keeps its steps)."""
+
+    def __post_init__(self) -> None:
+        if self.planned_end < 0:
+            self.planned_end = self.end
 
     def active(self, now: float) -> bool:
         return self.start <= now < self.end
+
+    def cut(self, now: float) -> None:
+        """End the fault at `now` (a stop condition tripped); one not started never will."""
+        self.end = max(self.start, min(self.end, now))
 
     def intensity(self, now: float) -> float:
         """1.0, or the current step of the ramp: `start` rising to 1.0 in equal steps."""
         ramp = self.params.ramp
         if ramp is None:
             return 1.0
-        step_length = (self.end - self.start) / ramp.steps
+        step_length = (self.planned_end - self.start) / ramp.steps
         step = min(int((now - self.start) / step_length), ramp.steps - 1)
         return ramp.start + (1.0 - ramp.start) * step / (ramp.steps - 1)
 

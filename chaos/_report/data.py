@@ -20,6 +20,7 @@ from chaos._checks.accounting import Accounting, percentile
 from chaos._checks.causes import Cause
 from chaos._checks.evidence import sorted_windows
 from chaos._checks.score import run_score
+from chaos._checks.stopped import stop_sentence
 from chaos._ledger import AwsCalled, Responded, Sent
 
 if TYPE_CHECKING:
@@ -165,6 +166,8 @@ class RunSummary:
     score: float | None = None
     """The resilience score, 0 to 100 (`chaos._checks.score`); None for a run that tested
     nothing (inconclusive, error)."""
+    stop: str = ""
+    """When and why a `stop_when` guard ended fault injection ('' when none tripped)."""
 
     @property
     def label(self) -> str:
@@ -227,6 +230,7 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
     command = outcome.reproduce if reproduce is None else reproduce
     names = experiment.system_names()
     ref = outcome.system_ref or outcome.system
+    tripped = outcome.result.stop if outcome.result is not None else None
     causes, main_cause = _causes(outcome)
     base = RunSummary(
         experiment=experiment.experiment,
@@ -244,8 +248,12 @@ def summarize(outcome: Outcome, *, reproduce: str | None = None) -> RunSummary:
         description=experiment.description.strip(),
         reproduce=command,
         windows=tuple(
-            FaultSpan(w.label, w.start, w.end) for w in sorted_windows(experiment.fault_windows())
+            FaultSpan(w.label, w.start, w.end)
+            for w in sorted_windows(
+                experiment.fault_windows(None if tripped is None else tripped.t)
+            )
         ),
+        stop=stop_sentence(tripped),
         assertions=tuple((r.name, r.status.value, r.detail) for r in outcome.results),
         notes=tuple(Note(f.title, f.details) for f in outcome.findings),
         explained=tuple(

@@ -52,6 +52,8 @@ def failure_lines(
     ]
     if _reason_says_more(summary):
         lines.append(f"  {summary.reason}")
+    if summary.stop:
+        lines.append(f"  {summary.stop}")
     for note in summary.notes:
         lines.append(f"  ! {note.title}")
         lines.extend(f"      {line}" for line in note.details)

@@ -4,12 +4,13 @@ Keys (DESIGN.md section 6): experiment, system, seed, verdict, expected, as_expe
 counts, assertions, latency, ledger_digest, simulated_seconds, wall_seconds; plus cost
 (total, per service, per completed request, a month at the steady rate, each priced line
 and the price table), score (the resilience score; each assertion's degree and weight are
-in assertions), source, reason, reproduce, stories (every request story the findings
-sampled, each once, with the other requests whose story went the same way: reports show the
-first few), ledger_records, handler_failures (what the handler's code did when it failed,
-with the first traceback) and logs (the name of the `.logs.jsonl` file beside the journal
-holding what handlers printed and logged, per invocation; null when nothing). Files are
-written whole or not at all, with the permissions the umask gives.
+in assertions), source, reason, reproduce, stop_condition (the `stop_when` guard that ended
+fault injection, when one tripped: condition, t, detail), stories (every request story the
+findings sampled, each once, with the other requests whose story went the same way: reports
+show the first few), ledger_records, handler_failures (what the handler's code did when it
+failed, with the first traceback) and logs (the name of the `.logs.jsonl` file beside the
+journal holding what handlers printed and logged, per invocation; null when nothing). Files
+are written whole or not at all, with the permissions the umask gives.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def journal(outcome: Outcome) -> dict[str, Any]:
         "as_expected": outcome.as_expected,
         "reason": outcome.reason,
         "reproduce": outcome.reproduce,
+        "stop_condition": None,
         "counts": {},
         "assertions": [
             {
@@ -76,6 +78,7 @@ def journal(outcome: Outcome) -> dict[str, Any]:
     if outcome.result is not None and outcome.evidence is not None:
         result, accounting = outcome.result, outcome.evidence.accounting
         healthy = [f for f in accounting.requests.values() if not f.poison]
+        document["stop_condition"] = _stop_condition(result)
         document["counts"] = accounting.counts()
         document["latency"] = _quantiles([f.completion_latency for f in healthy])
         document["acceptance_latency"] = _quantiles([f.acceptance_latency for f in healthy])
@@ -86,6 +89,21 @@ def journal(outcome: Outcome) -> dict[str, Any]:
         document["simulated_seconds"] = result.simulated_seconds
         document["wall_seconds"] = round(result.wall_seconds, 3)
     return document
+
+
+def _stop_condition(result: RunResult) -> dict[str, Any] | None:
+    """The `stop_when` guard that ended fault injection: which, when, what it saw."""
+    from chaos._checks.stopped import stop_sentence
+
+    tripped = result.stop
+    if tripped is None:
+        return None
+    return {
+        "condition": tripped.condition,
+        "t": tripped.t,
+        "detail": tripped.detail,
+        "sentence": stop_sentence(tripped),
+    }
 
 
 def _handler_failures(result: RunResult) -> list[dict[str, Any]]:

@@ -88,7 +88,7 @@ def _row(summary: RunSummary) -> str:
         dollars(summary.cost),
         dollars(summary.cost_monthly),
         score_text(summary.score),
-        _escape(summary.reason),
+        _escape(f"{summary.reason} ({summary.stop})" if summary.stop else summary.reason),
     ]
     return "| " + " | ".join(cells) + " |"
 

@@ -270,6 +270,8 @@ def reasons(runs: Sequence[RunSummary], glyphs: Glyphs, *, verdict_shown: bool) 
             line.append_text(verdict_text(run, glyphs))
             line.append(": ")
         line.append(run.reason)
+        if run.stop:
+            line.append(f" ({run.stop})", style="yellow")
         grid.add_row(Text(run.system, style="bold"), line)
     return grid
 

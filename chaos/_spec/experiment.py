@@ -31,7 +31,9 @@ from chaos._registry import did_you_mean
 from chaos._spec.base import Problem, SpecModel, SpecProblems, spec_error
 from chaos._spec.catalog import AssertionKind, Names, Vocabulary
 from chaos._spec.faults import FaultParams
+from chaos._spec.search import SearchSpace
 from chaos._spec.seeds import Seeds
+from chaos._spec.stop import StopWhen
 from chaos._spec.types import (
     PERCENT_SCHEMA,
     Duration,
@@ -446,6 +448,10 @@ class Experiment(SpecModel):
     """Expected verdict per system (default: survives), or the share of seeds that must
     give it (`{survives: 95%}`); a mismatch fails the test."""
     tags: tuple[Slug, ...] = ()
+    stop_when: StopWhen | None = None
+    """Guards that end fault injection when one trips (AWS FIS stop conditions)."""
+    search: SearchSpace | None = None
+    """What `chaos-arena search` may vary to make the assertions fail; runs ignore it."""
 
     def system_names(self) -> list[str]:
         return [ref.ref for ref in self.systems]
@@ -462,18 +468,25 @@ class Experiment(SpecModel):
         """The seed a run uses: `override` when one is given, else the experiment's own."""
         return self.seed if override is None else override
 
-    def fault_windows(self) -> tuple[Window, ...]:
+    def fault_windows(self, stopped_at: float | None = None) -> tuple[Window, ...]:
         """When each fault is active, in `faults:` order: from `at` for `for` (or to the
         end), never past the end. The one computation of fault windows: the schedule, the
-        evidence and the reports all take theirs from here."""
+        evidence and the reports all take theirs from here.
+
+        `stopped_at`: when a `stop_when` guard ended fault injection; windows are cut
+        there, and those that had not started by then are left out."""
         duration = self.duration
         windows = []
         for index, entry in enumerate(self.faults):
             params = entry.params
-            end = duration if params.duration is None else params.at + params.duration
-            windows.append(
-                Window(index, entry.fault_type, params.target, params.at, min(end, duration))
+            end = min(
+                duration if params.duration is None else params.at + params.duration, duration
             )
+            if stopped_at is not None:
+                if params.at >= stopped_at:
+                    continue
+                end = min(end, stopped_at)
+            windows.append(Window(index, entry.fault_type, params.target, params.at, end))
         return tuple(windows)
 
 

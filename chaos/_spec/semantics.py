@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from chaos._errors import Diagnostic
 from chaos._registry import did_you_mean
 from chaos._spec.base import Loc, Problem, key_path
@@ -20,6 +22,8 @@ from chaos._spec.catalog import FaultKind, Names, Resolution, ResolvedSystem, Sy
 from chaos._spec.diagnose import Site
 from chaos._spec.experiment import REFERENCE_SYSTEMS
 from chaos._spec.faults import TargetKind, target_names
+from chaos._spec.ranges import RangeError, corner
+from chaos._spec.types import YAML_CONTEXT
 from chaos._spec.units import UnitError, format_duration, parse_duration
 
 
@@ -115,6 +119,7 @@ def check_experiment(
 ) -> Checked:
     """Every cross-key problem of one experiment's raw data."""
     found = [site.at(p) for p in window_problems(data, from_yaml=from_yaml)]
+    found.extend(site.at(p) for p in search_problems(data.get("search"), faults))
     systems, system_problems = _systems(data, site, base_dir, resolver)
     found.extend(system_problems)
     names = [s.name for s in systems]
@@ -126,6 +131,59 @@ def check_experiment(
         # one that did not might have it.
         found.extend(site.at(p) for p in _target_problems(data.get("faults"), resolved, faults))
     return Checked(found, resolved)
+
+
+def search_problems(search: Any, registry: Names[FaultKind]) -> list[Problem]:
+    """Candidate faults of a `search:` space that are unknown, or invalid at either end of
+    their ranges (a range that does not parse is the model's to report)."""
+    if not isinstance(search, dict):
+        return []
+    found = []
+    for index, candidate in _items(search.get("faults")):
+        if not (isinstance(candidate, dict) and len(candidate) == 1):
+            continue
+        ((name, params),) = candidate.items()
+        loc: Loc = ("search", "faults", index, name)
+        if not isinstance(name, str) or name not in registry:
+            names = [n for n, _ in registry]
+            suggestion = did_you_mean(str(name), names)
+            hint = f"fault types: {', '.join(names)}"
+            found.append(
+                Problem(
+                    loc,
+                    f"unknown fault type {name!r}",
+                    f"did you mean {suggestion!r}? {hint}" if suggestion else hint,
+                    on_key=True,
+                )
+            )
+            continue
+        found.extend(_corner_problems(registry.get(name), params or {}, loc))
+    return found
+
+
+def _corner_problems(kind: FaultKind, params: Any, loc: Loc) -> list[Problem]:
+    if not isinstance(params, dict):
+        return [Problem(loc, "a candidate fault's parameters are a mapping")]
+    try:
+        corners = [(label, corner(params, which)) for which, label in ((0, "first"), (1, "second"))]
+    except RangeError:
+        return []  # the model reports the range itself
+    found: list[Problem] = []
+    for label, values in corners:
+        try:
+            kind.Params.model_validate(values, context=YAML_CONTEXT)
+        except ValidationError as error:
+            for item in error.errors():
+                where = tuple(item["loc"])
+                found.append(
+                    Problem(
+                        (*loc, *where),
+                        f"at the {label} bound of its ranges: {item['msg']}",
+                        "each range's bounds must be valid values of the parameter",
+                    )
+                )
+            break  # one corner's problems are enough to say what is wrong
+    return found
 
 
 def _system_entries(data: dict[Any, Any]) -> Iterator[tuple[Loc | None, str, dict[Any, Any]]]:
