@@ -5,18 +5,24 @@ resolved systems, the system's position and the seed) and yields their `RunSumma
 order, calling `finished` as each run ends. A run is a pure function of its job, so the
 executor changes where it happens, never what it gives: the digests are the same.
 
-Dask (`--executor dask://HOST:PORT`, the optional extra `chaos-arena[dask]`): a run patches
-process-global state (freezegun's clock, moto, `os.environ`, signal handlers that need the
-main thread), so each worker process must run one task at a time: start workers with
-`--nthreads 1` (`dask worker HOST:PORT --nworkers N --nthreads 1`). The handlers of the
-systems must be importable on the workers at the same paths (install the project there, or
-share its directory).
+Dask (`--executor dask://HOST:PORT`, the optional extra `chaos-arena[dask]`): each task
+runs its job in a fresh interpreter on the worker (`chaos._decide.child`), because a run
+patches process-global state (freezegun's clock, `time.sleep`, `os.environ`) that the
+worker's own event loop and threads would see: in-thread, finished tasks went unreported.
+Start workers with one thread each (`dask worker HOST:PORT --nworkers N --nthreads 1`) so a
+worker runs one run at a time. The handlers of the systems must be importable on the
+workers at the same paths (install the project there, or share its directory).
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from chaos._errors import ChaosError, InternalError, SetupError, SpecError
@@ -56,6 +62,21 @@ def run_job(job: Job) -> dict[str, Any]:
         return {"user_error": str(error)}
     except Exception as error:
         return {"error": f"{type(error).__name__}: {error}"}
+
+
+def run_job_in_child(job: Job) -> dict[str, Any]:
+    """`run_job` in a fresh interpreter (`chaos._decide.child`): what a Dask task runs, so
+    the run's process-global patches never reach the worker's event loop and threads."""
+    with tempfile.TemporaryDirectory(prefix="chaos-arena-task-") as scratch:
+        job_file, result_file = Path(scratch, "job.pickle"), Path(scratch, "result.pickle")
+        job_file.write_bytes(pickle.dumps(job))
+        command = [sys.executable, "-m", "chaos._decide.child", str(job_file), str(result_file)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if not result_file.exists():
+            tail = done.stderr.strip().splitlines()[-3:]
+            return {"error": f"its process exited with code {done.returncode}: {' / '.join(tail)}"}
+        result: dict[str, Any] = pickle.loads(result_file.read_bytes())
+        return result
 
 
 def _summary(job: Job, result: dict[str, Any], where: str) -> RunSummary:
@@ -130,7 +151,7 @@ class DaskCluster:
             # One submit per job: client.map's futures of these tasks stayed pending after
             # the scheduler had their results (distributed 2026.8). pure=False: two equal
             # jobs (the same seed twice) are still two runs.
-            futures = [client.submit(run_job, job, pure=False) for job in jobs]
+            futures = [client.submit(run_job_in_child, job, pure=False) for job in jobs]
             if finished is not None:
                 for future in futures:
                     future.add_done_callback(lambda _: finished())  # type: ignore[no-untyped-call]

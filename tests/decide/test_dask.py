@@ -32,10 +32,6 @@ def cluster() -> Iterator[str]:
         yield local.scheduler_address.removeprefix("tcp://")
 
 
-@pytest.mark.skip(
-    reason="open problem: on a LocalCluster the second task a worker runs stays pending "
-    "(the first finishes); see the report of the seeds branch"
-)
 def test_runs_on_dask_give_what_local_runs_give(cluster: str, tmp_path: Path) -> None:
     (loaded,) = loader().file(FLAKY)
     plan = [Seeded(loaded, 0, loaded.systems[0], (2, 3, 6))]
