@@ -7,8 +7,11 @@ moto enforces none of this, so it is a model (../shared/reference/aws-semantics.
   (429 TooManyRequestsException) and never runs;
 - a new environment costs a token from the function's scaling bucket (1,000 per 10 s) and
   pays a cold start; idle environments are reused, then reclaimed after an idle lifetime;
-- a timeout ends the invocation with an Unhandled error exactly `timeout` after it started;
-  writes made before it persist; the environment is re-initialised afterwards.
+- a timeout ends the invocation with an Unhandled error exactly `timeout` after it started
+  (plus the function's `timeout_overrun`, 0 unless set: Lambda has been seen ending a
+  function ~0.68 s late, powertools-lambda-python issue 4759; the handler runs on in that
+  window with no remaining time, and the invocation is a timeout even if it returns);
+  writes made before the end persist; the environment is re-initialised afterwards.
 
 Handlers run in fibers (`chaos._sim.fibers`), so their sleeps and SDK backoffs take virtual
 time and count against the timeout. So does each new environment's init (the handler
@@ -360,10 +363,13 @@ class LambdaService:
         effect: InvocationEffect,
     ) -> Generator[simpy.Event, Any, InvocationResult]:
         env = self.env
+        definition = function.definition
+        # Lambda ends the function `timeout_overrun` after its deadline, not at it.
+        end = deadline + definition.timeout_overrun
         before_handler = compute + effect.delay
         if effect.hang or env.now + before_handler >= deadline:
-            yield wait(env, deadline - env.now)
-            return _timed_out(function.definition.timeout)
+            yield wait(env, end - env.now)
+            return _timed_out(definition.timeout)
         yield wait(env, before_handler)
         if effect.response is not None and not effect.run_handler:
             return InvocationResult(InvocationOutcome.OK, payload=dict(effect.response))
@@ -380,12 +386,15 @@ class LambdaService:
             environment.handler,
             (event, context),
             context=invocation,
-            deadline=deadline,
+            deadline=end,
             pool=self._fibers,
             state=environment.state,
         )
         if outcome.timed_out:
-            return _timed_out(function.definition.timeout, _timeout_failure(outcome, deadline))
+            return _timed_out(definition.timeout, _timeout_failure(outcome, deadline))
+        if env.now > deadline:
+            # Returned inside the overrun window: its duration passed the timeout all the same.
+            return _timed_out(definition.timeout)
         if outcome.error is not None or outcome.preempted is not None:
             return _handler_failed(outcome)
         if effect.error is not None:

@@ -94,6 +94,11 @@ class FunctionDef(SpecModel):
     """`package.module:function`, importable from the system's directory or the current one."""
     timeout: Duration = Field(3.0, ge=1.0, le=900.0)
     """Function timeout; AWS allows 1 s to 900 s, default 3 s."""
+    timeout_overrun: Duration = Field(0.0, ge=0.0, le=5.0)
+    """How long past its timeout Lambda lets a function run before ending it. AWS documents
+    the timeout as the limit, so the default is 0; observed in production: ~0.68 s past a
+    300 s timeout (powertools-lambda-python issue 4759). In that window the handler runs
+    on with `get_remaining_time_in_millis()` at 0, and the invocation is still a timeout."""
     memory: Integer = Field(512, ge=128, le=10240)
     """Memory in MB (AWS: 128 to 10,240); duration is billed per GB-second of it."""
     cpu: Literal["x86_64", "arm64"] = "x86_64"

@@ -250,6 +250,46 @@ def test_writes_made_before_a_timeout_persist() -> None:
     assert writes == ["first", "second"]
 
 
+def test_timeout_overrun_lets_the_handler_run_on_with_no_remaining_time() -> None:
+    """Lambda has been observed ending a function slightly after its timeout (300.68 s for a
+    300 s timeout); in that window `get_remaining_time_in_millis()` returns 0, the handler's
+    calls still happen, and the invocation ends as a timeout at timeout + overrun.
+    Source: powertools-lambda-python issue 4759 ("It is an observed behavior of AWS that it
+    kills lambda functions slightly after their timeout has been reached")."""
+    env, ledger = simpy.Environment(), Ledger()
+    seen: list[tuple[float, int]] = []
+
+    def handler(event: Any, context: Any) -> None:
+        for _ in range(5):
+            virtual_sleep(1.0)
+            seen.append((env.now, context.get_remaining_time_in_millis()))
+
+    service = lambda_service(env, ledger)
+    add(service, "f", handler, timeout=3.0, timeout_overrun=1.5)
+    process = invoke(env, service, "f")
+    env.run()
+    assert process.value.outcome == "timeout"
+    # 4.0 s is past the timeout, inside the overrun; 5.0 s never comes.
+    assert seen == [(1.0, 2000), (2.0, 1000), (3.0, 0), (4.0, 0)]
+    (ended,) = ledger.of(InvocationEnded)
+    assert ended.t == pytest.approx(4.5)
+
+
+def test_a_handler_returning_inside_the_overrun_still_timed_out() -> None:
+    """The overrun is Lambda's lateness in ending the function, not extra time: a handler that
+    returns after its timeout has run longer than allowed and the invocation is a timeout
+    (a documented simplification). Source: powertools-lambda-python issue 4759;
+    [DOC] configuration-timeout ("the maximum amount of time ... a function can run")."""
+    env, ledger = simpy.Environment(), Ledger()
+    service = lambda_service(env, ledger)
+    add(service, "f", sleeper(3.3), timeout=3.0, timeout_overrun=0.68)
+    process = invoke(env, service, "f")
+    env.run()
+    assert process.value.outcome == "timeout"
+    (ended,) = ledger.of(InvocationEnded)
+    assert ended.t == pytest.approx(3.3)
+
+
 def test_handler_exception_is_a_function_error() -> None:
     """An exception in the handler is a function error with its errorType.
     Source: aws-semantics.md 1.2 (X-Amz-Function-Error, errorType)."""
