@@ -253,7 +253,9 @@ class Router:
             for entry in body.get("Entries", ()):
                 text = str(entry.get("MessageBody", ""))
                 message = queue.send(self._named_in(text, invocation), text, delay=delay)
-                answer["Successful"].append({"Id": entry.get("Id"), **_sent(message.message_id, text)})
+                answer["Successful"].append(
+                    {"Id": entry.get("Id"), **_sent(message.message_id, text)}
+                )
         self._record(invocation, request_id, "sqs", operation, name, "ok", False)
         return _json_answer(request, answer)
 
@@ -270,9 +272,7 @@ class Router:
             delay += effect.delay
         return delay, None
 
-    def _message_request(
-        self, body: dict[str, Any], raw: bytes, invocation: Invocation
-    ) -> str:
+    def _message_request(self, body: dict[str, Any], raw: bytes, invocation: Invocation) -> str:
         """The request a send is made for: the invocation's only record; else, in a batch,
         the one record the call names."""
         if len(invocation.request_ids) == 1:

@@ -138,7 +138,9 @@ class RequestFacts:
         """From the first send to the last stage's first write."""
         if self.first_effect_at is None or not self.completed:
             return None
-        last = max((self.first_effect_at, *(self.stage_first_at.get(s, 0.0) for s in self.followups)))
+        last = max(
+            (self.first_effect_at, *(self.stage_first_at.get(s, 0.0) for s in self.followups))
+        )
         return last - self.first_sent
 
     @property

@@ -424,7 +424,9 @@ class SystemDefinition(SpecModel):
         return self.consumer.function
 
 
-_QUEUE_URL = re.compile(r"^https://(?:sqs\.[a-z0-9-]+\.amazonaws\.com|localhost[:0-9]*)/\d{12}/([^/]+)$")
+_QUEUE_URL = re.compile(
+    r"^https://(?:sqs\.[a-z0-9-]+\.amazonaws\.com|localhost[:0-9]*)/\d{12}/([^/]+)$"
+)
 
 
 def sqs_queue_named(value: str) -> str | None:
