@@ -174,3 +174,29 @@ def test_the_hybrid_reference_system_hands_off_to_its_queue() -> None:
     result = run(reference("hybrid"), rate="5/s")
     assert {r.status for r in list(result.ledger.of(Responded))} == {201}
     assert len(result.final.stage_effects["fulfilment"]) == len(result.final.effects) == 50
+
+
+def test_a_stage_naming_a_table_the_system_lacks_is_refused_at_that_key() -> None:
+    with pytest.raises(ValueError) as raised:
+        custom_system("""
+            system: probe
+            architecture: sync
+            api: {function: api}
+            functions: {api: {handler: "tests.composed.handlers:consume"}}
+            tables: {orders: {}}
+            effects: {table: orders, stages: {later: {table: missing}}}
+        """)
+    assert "stage 'later' names table 'missing', which is not in tables" in str(raised.value)
+
+
+def test_a_hybrid_needs_both_its_api_function_and_its_queue() -> None:
+    with pytest.raises(ValueError) as raised:
+        custom_system("""
+            system: probe
+            architecture: hybrid
+            api: {function: api}
+            functions: {api: {handler: "tests.composed.handlers:consume"}}
+            tables: {orders: {}}
+            effects: {table: orders}
+        """)
+    assert "a hybrid system needs a queue" in str(raised.value)
