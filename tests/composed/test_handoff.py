@@ -200,3 +200,16 @@ def test_a_hybrid_needs_both_its_api_function_and_its_queue() -> None:
             effects: {table: orders}
         """)
     assert "a hybrid system needs a queue" in str(raised.value)
+
+
+def test_a_handler_hand_off_is_billed_as_sqs_requests_on_its_queue() -> None:
+    """SQS bills each request (per 64 KB chunk): a handler's SendMessage is priced like API
+    Gateway's, from the same ledger records; both stages' functions and tables are billed."""
+    from chaos._cost import usage
+
+    result = run(composed())
+    used = {(u.meter, u.resource): u.quantity for u in usage(result)}
+    sqs = [(meter, resource) for meter, resource in used if str(meter).startswith("sqs")]
+    assert any(resource == "followups-queue" for _, resource in sqs)
+    resources = {resource for _, resource in used}
+    assert {"api", "consumer", "orders", "followups"} <= resources
