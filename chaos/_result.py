@@ -27,6 +27,9 @@ class FinalState:
     """Request ids of the messages in the DLQ (once per message)."""
     queued: tuple[str, ...]
     """Request ids of the messages still in the source queue, visible or in flight."""
+    stage_effects: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """Per follow-up stage (`effects.stages`): request id -> items carrying it in the
+    stage's table. Empty for a single-stage system."""
 
 
 class Sample(NamedTuple):

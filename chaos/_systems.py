@@ -41,7 +41,7 @@ def _register_reference_systems() -> None:
     import systems_under_test
 
     root = Path(systems_under_test.__file__).parent
-    for name in ("sync", "eda"):
+    for name in ("sync", "eda", "hybrid"):
         register_system(name, root / name / "system.yaml")
 
 

@@ -4,6 +4,12 @@ The world's `CallRouter` (see `chaos._aws.interceptor`). Every call a handler ma
 recorded as an `AwsCalled`; DynamoDB calls pay the table's latency, meet the active faults
 and the capacity model; PostToConnection meets the WebSocket connection's state.
 
+SQS SendMessage and SendMessageBatch calls meet the modelled queue the QueueUrl names (its
+latency, the `sqs.*` enqueue faults API Gateway's integration meets, the same ledger): a
+handler's hand-off to a queue is the model's, never moto's. A send to a queue the system does
+not model is refused as SQS refuses an unknown queue (QueueDoesNotExist) and recorded, so an
+undeclared hand-off is a failure the run shows, not a silent write to moto.
+
 When a DynamoDB request has "reached" the service: once its own latency (the table's
 `latency`, single-digit milliseconds: the network and the service's normal work) has passed
 and DynamoDB has admitted it (no capacity throttle, no injected error). From then it is
@@ -21,7 +27,7 @@ import hashlib
 import json
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -39,14 +45,22 @@ from chaos._aws.dynamodb import (
 from chaos._aws.interceptor import error_response
 from chaos._aws.lambda_runtime import Invocation
 from chaos._aws.moto_env import forget_posted
+from chaos._aws.sqs import Queue
 from chaos._aws.websocket import Connections
-from chaos._faults.base import AwsCall, AwsCallFault, CallEffect
+from chaos._faults.base import AwsCall, AwsCallFault, CallEffect, EnqueueFault
 from chaos._faults.schedule import FaultSchedule
 from chaos._ledger import AwsCalled, Ledger, Notified
 from chaos._sim.fibers import virtual_sleep
 from chaos._spec.system import SystemDefinition
 
 _GONE = (410, "GoneException", "The connection with the provided id no longer exists")
+_NO_QUEUE = (
+    400,
+    "QueueDoesNotExist",
+    "The specified queue does not exist (chaos-arena: the system definition declares no such "
+    "queue, so no model answers it)",
+)
+_SQS_SENDS = frozenset({"SendMessage", "SendMessageBatch"})
 
 
 class Router:
@@ -60,8 +74,11 @@ class Router:
         draw: random.Random,
         *,
         progress: Callable[[], None] | None = None,
+        queues: Mapping[str, Queue] | None = None,
     ) -> None:
         self.env = env
+        self.queues: Mapping[str, Queue] = queues or {}
+        """The modelled queues by name, which handlers' SQS sends reach."""
         self.progress = progress or _nothing
         """Told of every call: a handler making calls is not spinning (the watchdog's)."""
         self.ledger = ledger
@@ -72,6 +89,11 @@ class Router:
         self.capacity = {
             name: TableCapacity(name, table, faults) for name, table in system.tables.items()
         }
+        effects = system.effects
+        self._attributes = {effects.table: effects.request_id_attribute} | {
+            stage.table: stage.request_id_attribute for stage in effects.stages.values()
+        }
+        """Table -> the attribute naming the request in its items (the stages' tables too)."""
         self.calls = 0
         self.request_units: dict[str, list[float]] = {}
         """Table -> [write, read] request units its served calls consumed, for the bill
@@ -94,6 +116,8 @@ class Router:
             return self._dynamodb(operation, request, invocation)
         if service == "apigatewaymanagementapi" and operation == "PostToConnection":
             return self._post_to_connection(request, invocation)
+        if service == "sqs" and operation in _SQS_SENDS:
+            return self._sqs_send(operation, request, invocation)
         return self._other(service, operation, request, invocation)
 
     def after_send(
@@ -203,6 +227,63 @@ class Router:
         self._pending[id(invocation)] = (connection_id, request_id)
         return None
 
+    def _sqs_send(
+        self, operation: str, request: AWSPreparedRequest, invocation: Invocation
+    ) -> AWSResponse:
+        """A handler's SendMessage(Batch), answered by the modelled queue (never moto)."""
+        body = _json(request)
+        name = sys.intern(str(body.get("QueueUrl", "")).rstrip("/").rsplit("/", 1)[-1])
+        queue = self.queues.get(name)
+        request_id = self._message_request(body, _raw(request), invocation)
+        if queue is None:
+            self._record(invocation, request_id, "sqs", operation, name, _NO_QUEUE[1], False)
+            return _sqs_error(request, *_NO_QUEUE)
+        virtual_sleep(queue.latency.base + self.draw.random() * queue.latency.jitter)
+        delay, error = self._enqueue_effect(queue.name)
+        if error is not None:
+            self._record(invocation, request_id, "sqs", operation, name, error.error_code, True)
+            return _sqs_error(
+                request, error.error_status or 500, error.error_code, error.error_message
+            )
+        if operation == "SendMessage":
+            message = queue.send(request_id, str(body.get("MessageBody", "")), delay=delay)
+            answer: dict[str, Any] = _sent(message.message_id, message.body)
+        else:
+            answer = {"Successful": [], "Failed": []}
+            for entry in body.get("Entries", ()):
+                text = str(entry.get("MessageBody", ""))
+                message = queue.send(self._named_in(text, invocation), text, delay=delay)
+                answer["Successful"].append(
+                    {"Id": entry.get("Id"), **_sent(message.message_id, text)}
+                )
+        self._record(invocation, request_id, "sqs", operation, name, "ok", False)
+        return _json_answer(request, answer)
+
+    def _enqueue_effect(self, queue: str) -> tuple[float, CallEffect | None]:
+        """The `sqs.*` enqueue faults on this queue, as API Gateway's integration meets them:
+        delays add, the first error wins."""
+        delay, now = 0.0, self.env.now
+        for scheduled, fault in self.faults.active(EnqueueFault, now, queue):
+            effect = fault.on_enqueue(scheduled.params, scheduled.intensity(now), scheduled.draw)
+            if effect is None:
+                continue
+            if effect.error_status is not None:
+                return delay, effect
+            delay += effect.delay
+        return delay, None
+
+    def _message_request(self, body: dict[str, Any], raw: bytes, invocation: Invocation) -> str:
+        """The request a send is made for: the invocation's only record; else, in a batch,
+        the one record the call names."""
+        if len(invocation.request_ids) == 1:
+            return invocation.request_ids[0]
+        return self._named_record(raw, invocation)
+
+    def _named_in(self, text: str, invocation: Invocation) -> str:
+        if len(invocation.request_ids) == 1:
+            return invocation.request_ids[0]
+        return self._named_record(text.encode(), invocation)
+
     def _other(
         self, service: str, operation: str, request: AWSPreparedRequest, invocation: Invocation
     ) -> AWSResponse | None:
@@ -258,10 +339,10 @@ class Router:
         """The request a DynamoDB call is made for: the effects item's request id attribute;
         else the invocation's only record; else, in a batch, the one record the call names
         (see `_named_record`); else none ("")."""
-        effects = self.system.effects
-        if body.get("TableName") == effects.table:
+        attribute = self._attributes.get(body.get("TableName", ""))
+        if attribute is not None:
             item = body.get("Item") or body.get("Key") or {}
-            value = item.get(effects.request_id_attribute)
+            value = item.get(attribute)
             if isinstance(value, dict) and len(value) == 1:
                 return str(next(iter(value.values())))
         if len(invocation.request_ids) == 1:
@@ -377,6 +458,26 @@ def _json_error(request: AWSPreparedRequest, status: int, code: str, message: st
     }
     body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message})
     return error_response(request, status, headers, body.encode())
+
+
+def _sqs_error(request: AWSPreparedRequest, status: int, code: str, message: str) -> AWSResponse:
+    headers = {
+        "x-amzn-RequestId": "chaos-arena",
+        "x-amzn-query-error": f"{code};Sender",
+        "Content-Type": "application/x-amz-json-1.0",
+    }
+    body = json.dumps({"__type": f"com.amazonaws.sqs#{code}", "message": message})
+    return error_response(request, status, headers, body.encode())
+
+
+def _sent(message_id: str, text: str) -> dict[str, str]:
+    digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+    return {"MessageId": message_id, "MD5OfMessageBody": digest}
+
+
+def _json_answer(request: AWSPreparedRequest, answer: dict[str, Any]) -> AWSResponse:
+    headers = {"x-amzn-RequestId": "chaos-arena", "Content-Type": "application/x-amz-json-1.0"}
+    return error_response(request, 200, headers, json.dumps(answer).encode())
 
 
 def _outcome(response: AWSResponse | None) -> str:

@@ -15,6 +15,14 @@ final state; the ledger tells them apart. A call carries a request id when the r
 attribute it (`chaos._aws.router`: the effects item's attribute, the invocation's only
 record, or, in a batch, the one record whose id or Powertools-style hashed key the call names).
 A write that failed (a conditional check, a throttle) is no execution.
+
+A request of a multi-stage system (`effects.stages`: a hybrid's order, then its fulfilment)
+is complete when every stage's table holds its effect, and its completion latency runs to
+the last stage's first write: `eventual_completion` means the whole request done, while
+`success_rate` stays what the client was answered. `Accounting.stage_counts` follows it
+through each hand-off: done, duplicated, pending, dead-lettered and lost per stage, and of
+the lost, how many were never handed to the queue at all (the enqueue that failed after the
+commit).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from chaos._aws.dynamodb import WRITE_OPERATIONS
 from chaos._ledger import (
     AwsCalled,
     DeadLettered,
+    Enqueued,
     Expired,
     InvocationEnded,
     InvocationOutcome,
@@ -71,12 +80,24 @@ class RequestFacts:
     expired_at: float | None = None
     notifications: list[str] = field(default_factory=list)
     writers: set[str] = field(default_factory=set)
-    """Invocations that made a successful write carrying this request id."""
+    """Invocations that made a successful write carrying this request id (to a table of no
+    follow-up stage)."""
+    stage_writers: dict[str, set[str]] = field(default_factory=dict)
+    """Per follow-up stage, the invocations that wrote its table for this request: a
+    hybrid's order and its fulfilment are two executions by design, not a re-execution."""
+    followups: tuple[str, ...] = ()
+    """The follow-up stages a complete request has an effect in (`effects.stages`)."""
+    stage_effects: dict[str, int] = field(default_factory=dict)
+    stage_first_at: dict[str, float] = field(default_factory=dict)
+    enqueued: int = 0
+    """Messages sent for it to any queue (by API Gateway or by a handler)."""
 
     @property
     def reexecuted(self) -> bool:
         """Healthy, and more than one invocation wrote for it (see the module docstring)."""
-        return not self.poison and len(self.writers) > 1
+        return not self.poison and (
+            len(self.writers) > 1 or any(len(w) > 1 for w in self.stage_writers.values())
+        )
 
     @property
     def acknowledged(self) -> bool:
@@ -84,7 +105,8 @@ class RequestFacts:
 
     @property
     def completed(self) -> bool:
-        return self.effects > 0
+        """Every stage done: the first effect and each follow-up stage's."""
+        return self.effects > 0 and all(self.stage_effects.get(s, 0) > 0 for s in self.followups)
 
     @property
     def terminal(self) -> Terminal | None:
@@ -113,9 +135,13 @@ class RequestFacts:
 
     @property
     def completion_latency(self) -> float | None:
+        """From the first send to the last stage's first write."""
         if self.first_effect_at is None or not self.completed:
             return None
-        return self.first_effect_at - self.first_sent
+        last = max(
+            (self.first_effect_at, *(self.stage_first_at.get(s, 0.0) for s in self.followups))
+        )
+        return last - self.first_sent
 
     @property
     def acceptance_latency(self) -> float | None:
@@ -151,22 +177,63 @@ class Accounting:
             "poison": sum(f.poison for f in facts),
         }
 
+    def stage_counts(self, first: str, followups: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Per stage, in order, the requests that entered it (acknowledged, for the first;
+        done at the stage before, for a follow-up) and where they are: done (its effect
+        there), duplicated (more than one), pending (still queued), dead-lettered, lost; for
+        a follow-up, `not_handed_off` counts the lost that were never enqueued."""
+        facts = list(self.requests.values())
+        stages: dict[str, dict[str, int]] = {}
+        entered = [f for f in facts if f.acknowledged]
+        names = [first, *followups]
+        for index, name in enumerate(names):
+
+            def effect(f: RequestFacts, stage: str = name, at: int = index) -> int:
+                return f.effects if at == 0 else f.stage_effects.get(stage, 0)
+
+            undone = [f for f in entered if effect(f) == 0]
+            lost = [f for f in undone if not f.queued and not f.in_dead_letter]
+            counts = {
+                "entered": len(entered),
+                "done": len(entered) - len(undone),
+                "duplicated": sum(effect(f) > 1 for f in facts),
+                "pending": sum(f.queued for f in undone),
+                "dead_lettered": sum(f.in_dead_letter and not f.queued for f in undone),
+                "lost": len(lost),
+            }
+            if index > 0:
+                counts["not_handed_off"] = sum(f.enqueued == 0 for f in lost)
+            stages[name] = counts
+            entered = [f for f in entered if effect(f) > 0]
+        return stages
+
     def with_terminal(self, category: Terminal) -> list[RequestFacts]:
         return [f for f in self.requests.values() if f.terminal is category]
 
 
-def account(records: Iterable[Record], final: FinalState, *, effects_table: str) -> Accounting:
-    """Build the accounting from a ledger and the final state."""
+def account(
+    records: Iterable[Record],
+    final: FinalState,
+    *,
+    effects_table: str,
+    stages: Mapping[str, str] | None = None,
+) -> Accounting:
+    """Build the accounting from a ledger and the final state; `stages` names each
+    follow-up stage's table (`effects.stages`)."""
     requests: dict[str, RequestFacts] = {}
     invocation_requests: dict[str, tuple[str, ...]] = {}
+    stage_of = {table: name for name, table in (stages or {}).items()}
+    followups = tuple(stages or ())
     for record in records:
         kind = type(record)
         if kind is Sent:
-            _sent(requests, record)  # type: ignore[arg-type]
+            _sent(requests, record, followups)  # type: ignore[arg-type]
+        elif kind is Enqueued:
+            _facts(requests, record.request_id).enqueued += 1  # type: ignore[union-attr]
         elif kind is Responded:
             _responded(requests[record.request_id], record)  # type: ignore[union-attr,arg-type]
         elif kind is AwsCalled:
-            _effect_write(requests, record, effects_table)  # type: ignore[arg-type]
+            _effect_write(requests, record, effects_table, stage_of)  # type: ignore[arg-type]
         elif kind is Invoked:
             invocation_requests[record.invocation_id] = record.request_ids  # type: ignore[union-attr]
         elif kind is InvocationEnded:
@@ -186,6 +253,13 @@ def account(records: Iterable[Record], final: FinalState, *, effects_table: str)
             unexpected += count
         else:
             facts.effects = count
+    for stage, effects in final.stage_effects.items():
+        for request_id, count in effects.items():
+            facts = requests.get(request_id)
+            if facts is None:
+                unexpected += count
+            else:
+                facts.stage_effects[stage] = count
     for request_id in final.dead_letter:
         if request_id in requests:
             requests[request_id].in_dead_letter = True
@@ -202,11 +276,11 @@ def _facts(requests: dict[str, RequestFacts], request_id: str) -> RequestFacts:
     return requests.get(request_id, _NOBODY)
 
 
-def _sent(requests: dict[str, RequestFacts], record: Sent) -> None:
+def _sent(requests: dict[str, RequestFacts], record: Sent, followups: tuple[str, ...]) -> None:
     facts = requests.get(record.request_id)
     if facts is None:
         facts = requests[record.request_id] = RequestFacts(
-            record.request_id, record.poison, record.t
+            record.request_id, record.poison, record.t, followups=followups
         )
     facts.attempts += 1
 
@@ -218,14 +292,24 @@ def _responded(facts: RequestFacts, record: Responded) -> None:
         facts.acknowledged_at = record.t
 
 
-def _effect_write(requests: dict[str, RequestFacts], record: AwsCalled, effects_table: str) -> None:
+def _effect_write(
+    requests: dict[str, RequestFacts],
+    record: AwsCalled,
+    effects_table: str,
+    stage_of: Mapping[str, str],
+) -> None:
     if record.outcome != "ok":
         return
     facts = requests.get(record.request_id)
     if facts is None:
         return
+    stage = stage_of.get(record.target)
     if record.service == "dynamodb" and record.operation in WRITE_OPERATIONS:
-        facts.writers.add(record.invocation_id)
+        if stage is None:
+            facts.writers.add(record.invocation_id)
+        else:
+            facts.stage_writers.setdefault(stage, set()).add(record.invocation_id)
+            facts.stage_first_at.setdefault(stage, record.t)
     if record.target == effects_table and facts.first_effect_at is None:
         facts.first_effect_at = record.t
 

@@ -67,6 +67,10 @@ def cause(facts: RequestFacts, evidence: Evidence) -> Cause:
             default=last.t,
         )
         return _during(_response_cause(last, history), sent, last.t, evidence)
+    handoff = _failed_handoff(facts, history)
+    if handoff is not None:
+        phrase, at = handoff
+        return _during(Cause(phrase), facts.first_sent, at, evidence)
     failure = _consumer_failure(history)
     if failure is not None:
         phrase, at = failure
@@ -107,6 +111,23 @@ def _function_failure(history: list[Record], *, before: float) -> str:
     if last.detail == "InjectedError":
         return "injected function error"
     return f"function error {last.detail}" if last.detail else "function error"
+
+
+def _failed_handoff(facts: RequestFacts, history: list[Record]) -> tuple[str, float] | None:
+    """A follow-up never handed to its queue: the handler's SQS send failed (after the SDK's
+    retries) and none succeeded. The first stage had committed, so the client may have
+    been told yes."""
+    if not facts.followups or facts.enqueued:
+        return None
+    sends = [r for r in history if isinstance(r, AwsCalled) and r.service == "sqs"]
+    failed = [r for r in sends if r.outcome != "ok"]
+    if not failed:
+        return None
+    return (
+        f"SQS {failed[-1].outcome} on the hand-off to {failed[-1].target or 'the queue'} "
+        f"after the commit ({len(failed)} SDK attempt{'s' if len(failed) != 1 else ''})",
+        failed[-1].t,
+    )
 
 
 def _consumer_failure(history: list[Record]) -> tuple[str, float] | None:

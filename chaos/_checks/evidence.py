@@ -25,7 +25,13 @@ class Evidence:
 
     @classmethod
     def of(cls, result: RunResult) -> Evidence:
-        accounting = account(result.ledger, result.final, effects_table=result.system.effects.table)
+        effects = result.system.effects
+        accounting = account(
+            result.ledger,
+            result.final,
+            effects_table=effects.table,
+            stages={name: stage.table for name, stage in effects.stages.items()},
+        )
         registry = fault_types()
         applicable = frozenset(
             index

@@ -163,6 +163,7 @@ class World:
         ):
             lambdas = self._lambdas(containment)
             connections = self._connections()
+            queues = self._queues() if self.system.queue is not None else None
             router = Router(
                 self.env,
                 self.ledger,
@@ -171,9 +172,10 @@ class World:
                 connections,
                 self.streams("aws-latency"),
                 progress=containment.progress,
+                queues={q.name: q for q in (queues, self.dead_letter) if q is not None},
             )
             with routing(router):
-                door = self._front_door(lambdas, connections)
+                door = self._front_door(lambdas, connections, queues)
                 self.client = client = Client(
                     self.env,
                     self.ledger,
@@ -252,18 +254,28 @@ class World:
         return Connections(websocket) if websocket is not None else None
 
     def _front_door(
-        self, lambdas: LambdaService, connections: Connections | None
+        self, lambdas: LambdaService, connections: Connections | None, queue: Queue | None
     ) -> SyncDoor | QueueDoor:
+        """What the client calls; a queue's consumer starts polling here (a hybrid's queue
+        is fed by its API function, an event-driven one by API Gateway itself)."""
         api = RestApi(self.env, self.system.api, self.faults, self.streams("api"))
-        if self.system.architecture is Architecture.SYNC:
+        if queue is not None:
+            consumer = self.system.consumer
+            assert consumer is not None
+            arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue.name}"
+            EventSourceMapping(
+                self.env,
+                queue,
+                lambdas,
+                consumer,
+                self.faults,
+                arn,
+                self.streams("esm"),
+                self.ledger,
+            ).start()
+        if self.system.architecture is not Architecture.EVENT_DRIVEN:
             return SyncDoor(api, lambdas, self.system.entry_function)
-        queue = self._queues()
-        consumer = self.system.consumer
-        assert consumer is not None
-        arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue.name}"
-        EventSourceMapping(
-            self.env, queue, lambdas, consumer, self.faults, arn, self.streams("esm"), self.ledger
-        ).start()
+        assert queue is not None
         return QueueDoor(api, queue, connections, self.env)
 
     def _queues(self) -> Queue:
@@ -392,7 +404,12 @@ class World:
     def _final_state(self, account: MotoAccount) -> FinalState:
         effects = self.system.effects
         counts, anonymous = account.effects(effects.table, effects.request_id_attribute)
+        stages = {
+            name: dict(sorted(account.effects(stage.table, stage.request_id_attribute)[0].items()))
+            for name, stage in effects.stages.items()
+        }
         return FinalState(
+            stage_effects=stages,
             effects=dict(sorted(counts.items())),
             anonymous_effects=anonymous,
             dead_letter=tuple(m.request_id for m in self.dead_letter.live.values())

@@ -105,7 +105,8 @@ class EnqueueFault(Fault):
     def on_enqueue(
         self, params: FaultParams, intensity: float, draw: random.Random
     ) -> CallEffect | None:
-        """The effect on one send from API Gateway to the queue."""
+        """The effect on one send to the queue: from API Gateway's integration or from a
+        handler's SendMessage(Batch) (`chaos._aws.router`)."""
 
 
 def hit(probability: float, intensity: float, draw: random.Random) -> bool:

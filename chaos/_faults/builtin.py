@@ -216,7 +216,10 @@ class SqsDuplicateDelivery(DeliveryFault):
 @fault_type
 class SqsSendError(EnqueueFault):
     name = "sqs.send_error"
-    summary = "API Gateway's SQS integration fails to enqueue; the client gets a 500."
+    summary = (
+        "An SQS send fails: API Gateway's SQS integration answers the client 500; a handler's"
+        " SendMessage gets InternalError (after the SDK's retries, a lost hand-off)."
+    )
     Params = ProbabilityParams
     target_kind = TargetKind.QUEUE
 

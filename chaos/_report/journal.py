@@ -80,6 +80,9 @@ def journal(outcome: Outcome) -> dict[str, Any]:
         healthy = [f for f in accounting.requests.values() if not f.poison]
         document["stop_condition"] = _stop_condition(result)
         document["counts"] = accounting.counts()
+        effects = result.system.effects
+        if effects.stages:  # per hand-off counts: only a multi-stage system has more than one
+            document["stages"] = accounting.stage_counts(effects.table, effects.stages)
         document["latency"] = _quantiles([f.completion_latency for f in healthy])
         document["acceptance_latency"] = _quantiles([f.acceptance_latency for f in healthy])
         document["handler_failures"] = _handler_failures(result)

@@ -57,8 +57,16 @@ TableName = Annotated[
 
 
 class Architecture(StrEnum):
+    """The system's shape, validated against its parts (see ARCHITECTURE.md, "composed
+    systems"): where a request enters and what answers the client."""
+
     SYNC = "sync"
+    """API Gateway -> function (proxy); the function answers the client."""
     EVENT_DRIVEN = "event_driven"
+    """API Gateway -> queue (service integration) -> consumer; the queue answers."""
+    HYBRID = "hybrid"
+    """API Gateway -> function, which answers the client and hands follow-up work to the
+    queue its environment names; the queue's consumer does it."""
 
 
 class DurationModel(SpecModel):
@@ -228,11 +236,21 @@ class NotificationDef(SpecModel):
     websocket: WebSocketDef | None = None
 
 
+class StageDef(SpecModel):
+    """A later stage of a request: a table its own items (carrying the request id) show in."""
+
+    table: str
+    request_id_attribute: str = "request_id"
+
+
 class EffectsDef(SpecModel):
     """Where a request's effect shows in the final state: items carrying its id."""
 
     table: str
     request_id_attribute: str = "request_id"
+    stages: dict[Slug, StageDef] = {}
+    """Follow-up stages after the first (a hybrid's fulfilment), in order: a request is
+    complete when every stage's table holds its effect."""
 
 
 class AccountDef(SpecModel):
@@ -278,12 +296,12 @@ class SystemDefinition(SpecModel):
     def _architecture_problems(self) -> list[Problem]:
         functions = ", ".join(self.functions)
         problems = []
-        if self.architecture is Architecture.SYNC:
+        if self.architecture is not Architecture.EVENT_DRIVEN:
             if self.api.function is None:
                 problems.append(
                     Problem(
                         ("api", "function"),
-                        "a sync system needs api.function",
+                        f"a {self.architecture.value} system needs api.function",
                         f"the function API Gateway invokes: one of {functions}",
                         missing=True,
                     )
@@ -296,11 +314,16 @@ class SystemDefinition(SpecModel):
                         f"one of {functions}",
                     )
                 )
-        else:
+        if self.architecture is not Architecture.SYNC:
             for part in ("queue", "consumer"):
                 if getattr(self, part) is None:
+                    article = "an" if self.architecture is Architecture.EVENT_DRIVEN else "a"
                     problems.append(
-                        Problem((part,), f"an event_driven system needs a {part}", missing=True)
+                        Problem(
+                            (part,),
+                            f"{article} {self.architecture.value} system needs a {part}",
+                            missing=True,
+                        )
                     )
             if self.consumer is not None and self.consumer.function not in self.functions:
                 problems.append(
@@ -318,7 +341,47 @@ class SystemDefinition(SpecModel):
                     f"one of {', '.join(self.tables)}",
                 )
             )
+        for name, stage in self.effects.stages.items():
+            if stage.table not in self.tables:
+                problems.append(
+                    Problem(
+                        ("effects", "stages", name, "table"),
+                        f"stage {name!r} names table {stage.table!r}, which is not in tables",
+                        f"one of {', '.join(self.tables)}",
+                    )
+                )
+        problems.extend(self._undeclared_destinations())
         return problems
+
+    def _undeclared_destinations(self) -> list[Problem]:
+        """A function whose environment names an SQS queue the system does not model: its
+        sends would reach no model, so the definition is refused where the name is written."""
+        declared = self.queue_names
+        problems = []
+        for function_name, function in self.functions.items():
+            for key, value in function.environment.items():
+                queue = sqs_queue_named(value)
+                if queue is None or queue in declared:
+                    continue
+                problems.append(
+                    Problem(
+                        ("functions", function_name, "environment", key),
+                        f"{key} names SQS queue {queue!r}, which this system does not declare",
+                        "declare it as the system's queue: "
+                        + (", ".join(repr(q) for q in sorted(declared)) or "none declared"),
+                    )
+                )
+        return problems
+
+    @property
+    def queue_names(self) -> set[str]:
+        """The SQS queues the system models (its queue and that queue's DLQ)."""
+        if self.queue is None:
+            return set()
+        names = {self.queue.name}
+        if self.queue.dead_letter is not None:
+            names.add(self.queue.dead_letter.name)
+        return names
 
     def _aws_limit_problems(self) -> list[Problem]:
         problems = []
@@ -359,8 +422,20 @@ class SystemDefinition(SpecModel):
     @property
     def entry_function(self) -> str:
         """The function requests reach first: the API's function or the consumer."""
-        if self.architecture is Architecture.SYNC:
+        if self.architecture is not Architecture.EVENT_DRIVEN:
             assert self.api.function is not None
             return self.api.function
         assert self.consumer is not None
         return self.consumer.function
+
+
+_QUEUE_URL = re.compile(
+    r"^https://(?:sqs\.[a-z0-9-]+\.amazonaws\.com|localhost[:0-9]*)/\d{12}/([^/]+)$"
+)
+
+
+def sqs_queue_named(value: str) -> str | None:
+    """The queue an SQS queue URL (`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`) names;
+    None for any other value."""
+    match = _QUEUE_URL.match(value)
+    return match.group(1) if match else None
