@@ -63,9 +63,7 @@ def _string_schema(pattern: str, description: str) -> WithJsonSchema:
 Duration = Annotated[
     float,
     BeforeValidator(_checked(units.parse_duration, "duration")),
-    _string_schema(
-        rf"^\s*({_ANY}{_DURATION_UNIT}|{_COMPOUND_DURATION})", units.DURATION_FORM
-    ),
+    _string_schema(rf"^\s*({_ANY}{_DURATION_UNIT}|{_COMPOUND_DURATION})", units.DURATION_FORM),
 ]
 """Seconds, written with a unit (`250ms`, `30s`, `5m`)."""
 
