@@ -189,6 +189,13 @@ class Queue:
         self._waiters.append(event)
         return event
 
+    def pass_wake_up_on(self) -> None:
+        """A woken consumer that leaves without receiving hands its wake-up to the next
+        waiter, while a message is visible: one wake-up per message, so a swallowed one
+        would leave the message unread beside idle waiters."""
+        if self._visible_count > 0:
+            self._wake_one()
+
     # -- internals -----------------------------------------------------------------------
 
     def _after(self, delay: float, action: Callable[[], None]) -> None:
@@ -203,6 +210,9 @@ class Queue:
         message.state = State.VISIBLE
         self._visible_count += 1
         self._visible.append(message)
+        self._wake_one()
+
+    def _wake_one(self) -> None:
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.triggered:
