@@ -173,10 +173,21 @@ class TableDef(SpecModel):
     write_capacity: Integer = Field(5, ge=1)
     """Provisioned WCU (one write per second of up to 1 KB)."""
     read_capacity: Integer = Field(5, ge=1)
+    """Provisioned RCU (one strongly consistent read a second of up to 4 KB, or two
+    eventually consistent ones)."""
     burst_seconds: Duration = Field(300.0, ge=0)
     """Unused capacity kept as burst credit (AWS: up to 300 s)."""
-    on_demand_write_limit: Rate = 4_000.0
-    """On-demand write request units per second a new table serves at once (AWS: 4,000)."""
+    on_demand_write_limit: Rate = 40_000.0
+    """On-demand: the most write request units a second the table may serve however its
+    traffic grows (AWS's per-table quota: 40,000; a table's MaxWriteRequestUnits lowers it)."""
+    on_demand_read_limit: Rate = 40_000.0
+    """On-demand: the most read request units a second (AWS's per-table quota: 40,000)."""
+    previous_peak_writes: Rate = 2_000.0
+    """On-demand: the previous peak of write units a second. A table serves up to double its
+    previous peak at once (AWS: a new table serves 4,000 writes and 12,000 reads a second,
+    i.e. a previous peak of 2,000 and 6,000); a higher peak counts 30 minutes after it."""
+    previous_peak_reads: Rate = 6_000.0
+    """On-demand: the previous peak of read units a second (AWS, new table: 6,000)."""
     on_demand_throttle_code: ThrottleCode = "ProvisionedThroughputExceededException"
     """The error an on-demand table answers above its limit. AWS names all three for
     on-demand throttles without saying which when; botocore's legacy retry mode does not

@@ -193,6 +193,22 @@ def test_a_failed_conditional_write_still_consumes_capacity() -> None:
     assert outcomes[-1] == "ok", "the SDK's retries outwait the refill"
 
 
+def test_reads_consume_read_capacity_and_are_throttled_above_it() -> None:
+    """Reads consume read capacity: a strongly consistent read of up to 4 KB costs 1 RCU,
+    and a provisioned table answers ProvisionedThroughputExceededException once its read
+    capacity is spent; the SDK retries until the refill. Source: DynamoDB Developer Guide,
+    "Read/write capacity mode" (provisioned mode: "one strongly consistent read per second
+    ... for an item up to 4 KB") and "Throttling" (reads above provisioned RCU are throttled);
+    aws-semantics.md 5.1."""
+    table = "billing: provisioned, read_capacity: 1, burst_seconds: 0s, " + INSTANT_DB
+    result = one_request(sync_system("read_twice", table=table))
+    gets = [c for c in result.ledger.of(AwsCalled) if c.operation == "GetItem"]
+    outcomes = [c.outcome for c in gets]
+    assert outcomes[:2] == ["ok", PTEE] and gets[1].injected
+    assert outcomes[-1] == "ok", "the SDK's retries outwait the refill"
+    assert statuses(result) == [200]
+
+
 def test_the_capacity_model_throttles_a_burst_by_itself() -> None:
     """With provisioned capacity and no fault, a burst above capacity plus burst credit is
     throttled by DynamoDB itself. Source: aws-semantics.md 5.2, DESIGN.md "Capacity, not only
