@@ -452,7 +452,11 @@ def init_problems(
                 continue
             module = HandlerModule(function.handler, system)
             variables = lambda_variables(
-                name, function, task_root=str(system.import_root), region=REGION
+                name,
+                function,
+                task_root=str(system.import_root),
+                region=REGION,
+                sdk=definition.sdk,
             )
             problem = check_init(module.new_handler, variables, function, containment)
             reasons[function.handler] = None if problem is None else problem.describe()

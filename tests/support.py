@@ -22,7 +22,7 @@ from chaos._result import RunResult
 from chaos._sim import Streams
 from chaos._spec.catalog import ResolvedSystem
 from chaos._spec.experiment import Experiment, SystemRef
-from chaos._spec.system import AccountDef, FunctionDef, SystemDefinition
+from chaos._spec.system import LAMBDA_RUNTIME_RETRY_MODE, AccountDef, FunctionDef, SystemDefinition
 from chaos._spec.types import YAML_CONTEXT
 
 HERE = Path(__file__).parent
@@ -98,9 +98,10 @@ def invoke(
     return env.process(service.invoke(name, event if event is not None else {}, (request_id,)))
 
 
-def installed_sdk_attempts(status: int, code: str, *, mode: str | None = None) -> int:
+def installed_sdk_attempts(status: int, code: str, *, mode: str = LAMBDA_RUNTIME_RETRY_MODE) -> int:
     """How many attempts the installed botocore makes for a DynamoDB PutItem that keeps
-    failing with `status`/`code`: the oracle engine tests compare the ledger with.
+    failing with `status`/`code`, in `mode` (by default the one runs use when a system pins
+    none): the oracle engine tests compare the ledger with.
 
     Measured directly against botocore (no chaos-arena, no moto), with its backoff sleeps
     skipped, so the tests follow whatever retry policy the installed SDK has.
@@ -137,7 +138,7 @@ def installed_sdk_attempts(status: int, code: str, *, mode: str | None = None) -
     # A run clears these variables too: measure the SDK's own defaults.
     saved = {name: os.environ.pop(name, None) for name in ("AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS")}
     try:
-        config = Config(retries={"mode": mode}) if mode else None
+        config = Config(retries={"mode": mode})
         client = botocore.session.Session().create_client(
             "dynamodb",
             region_name="us-east-1",

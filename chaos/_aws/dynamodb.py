@@ -1,16 +1,22 @@
 """DynamoDB capacity: what moto lacks (../shared/reference/aws-semantics.md §5).
 
-Provisioned tables are a token bucket of write capacity units refilled at the provisioned
-rate that keeps up to `burst_seconds` (AWS: 300 s) of unused capacity; on-demand tables serve
-up to their on-demand limit per second. A write costs one WCU per started KB of item and is
-charged whether its condition holds or not (a failed conditional write still consumes
-capacity); a throttled write is not charged. Reads are not rate-limited (see
-ARCHITECTURE.md); `read_units` counts what they consume, for the bill.
+Provisioned tables are token buckets of write and read capacity units refilled at the
+provisioned rates that keep up to `burst_seconds` (AWS: 300 s) of unused capacity; on-demand
+tables serve up to double their previous peak a second at once (a new peak counts 30 minutes
+later), up to the table's limit. Items hash to partitions by their partition key, and each
+partition serves at most 1,000 WCU and 3,000 RCU a second, so one hot key is throttled while
+the table has capacity left. A write costs one WCU per started KB of item and is charged
+whether its condition holds or not (a failed conditional write still consumes capacity); a
+throttled write is not charged. A read is admitted while capacity is left and charged what it
+read (`read_units`) once answered. Batches, queries and scans are charged to the table alone.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import zlib
+from collections import deque
 from typing import Any
 
 from chaos._faults.base import CallEffect, CapacityFault
@@ -44,34 +50,182 @@ READ_OPERATIONS = frozenset(
 )
 
 
+PARTITION_WRITE_UNITS = 1_000.0
+"""A partition serves at most 1,000 WCU a second (DynamoDB Developer Guide, "Partitions and
+data distribution" and "Burst and adaptive capacity": "each partition ... 3,000 RCU or 1,000
+WCU per second")."""
+PARTITION_READ_UNITS = 3_000.0
+"""...and at most 3,000 RCU a second."""
+PEAK_MATURES_AFTER = 1_800.0
+"""On-demand: a new peak raises what the table serves at once only 30 minutes later
+("throttling can occur if you exceed double your previous peak within 30 minutes",
+DynamoDB Developer Guide, "DynamoDB on-demand capacity mode", Peak traffic and scaling)."""
+_SMALLEST_READ = 0.5
+"""An eventually consistent read of up to 4 KB: the least a read can cost."""
+
+
+def partition_count(definition: TableDef) -> int:
+    """Partitions of a new table, by a documented simplification: as many as its throughput
+    needs, (RCU / 3,000) + (WCU / 1,000) rounded up (the sizing rule DynamoDB's developer
+    guide gave for a new table's partitions); on-demand from the throughput it serves at once
+    (double its previous peaks). Partitions do not split during a run: DynamoDB splits for
+    size (10 GB) or for sustained heat over minutes, neither of which a run's tables reach."""
+    if definition.billing == "provisioned":
+        reads, writes = float(definition.read_capacity), float(definition.write_capacity)
+    else:
+        reads, writes = 2 * definition.previous_peak_reads, 2 * definition.previous_peak_writes
+    return max(1, math.ceil(reads / PARTITION_READ_UNITS + writes / PARTITION_WRITE_UNITS))
+
+
+def partition_key_value(operation: str, body: dict[str, Any], key_name: str) -> Any:
+    """The partition key value a single-item call names (None for batches, queries and
+    scans, which this model charges to the table alone)."""
+    if operation == "PutItem":
+        return (body.get("Item") or {}).get(key_name)
+    if operation in ("GetItem", "UpdateItem", "DeleteItem"):
+        return (body.get("Key") or {}).get(key_name)
+    return None
+
+
+class _Peak:
+    """An on-demand table's previous peak (units a second) and what it serves at once:
+    double the peak, up to the table's limit; a higher second counts 30 minutes on."""
+
+    def __init__(self, initial: float, limit: float) -> None:
+        self.peak = initial
+        self._limit = limit
+        self._second = 0
+        self._used = 0.0
+        self._highest = initial
+        self._maturing: deque[tuple[float, float]] = deque()
+
+    def served(self, now: float) -> float:
+        self._roll(now)
+        while self._maturing and self._maturing[0][0] <= now:
+            self.peak = max(self.peak, self._maturing.popleft()[1])
+        return min(self._limit, 2 * self.peak)
+
+    def record(self, now: float, units: float) -> None:
+        self._roll(now)
+        self._used += units
+
+    def _roll(self, now: float) -> None:
+        second = math.floor(now)
+        if second == self._second:
+            return
+        if self._used > self._highest:
+            self._highest = self._used
+            self._maturing.append((self._second + 1 + PEAK_MATURES_AFTER, self._used))
+        self._second, self._used = second, 0.0
+
+
+def _grown(bucket: TokenBucket, now: float, served: float) -> TokenBucket:
+    """A one-second bucket serving `served` a second from now on: what the table gained
+    is there at once (it serves double its peak "instantly")."""
+    level = bucket.level(now) + served - bucket.rate
+    return TokenBucket(served, served, level=min(served, level), now=now)
+
+
 class TableCapacity:
-    """The write capacity of one table, reshaped while `dynamodb.throttle` cuts it."""
+    """The read and write capacity of one table and of its partitions; write capacity is
+    reshaped while `dynamodb.throttle` cuts it."""
 
     def __init__(self, name: str, definition: TableDef, faults: FaultSchedule) -> None:
         self.name = name
         self.faults = faults
+        self.key_name = definition.partition_key
         self.throttle_code: ThrottleCode
-        """What the table answers when this model throttles a write."""
+        """What the table answers when this model throttles a call."""
+        self._write_peak: _Peak | None = None
+        self._read_peak: _Peak | None = None
         if definition.billing == "provisioned":
-            rate = float(definition.write_capacity)
-            self._normal = (rate, rate * max(definition.burst_seconds, 1.0))
+            rate, reads = float(definition.write_capacity), float(definition.read_capacity)
+            burst = max(definition.burst_seconds, 1.0)
+            self._normal = (rate, rate * burst)
+            self.reads = TokenBucket(reads, reads * burst)
             self.throttle_code = "ProvisionedThroughputExceededException"
         else:
-            limit = definition.on_demand_write_limit
+            self._write_peak = _Peak(
+                definition.previous_peak_writes, definition.on_demand_write_limit
+            )
+            self._read_peak = _Peak(definition.previous_peak_reads, definition.on_demand_read_limit)
+            limit, reads = self._write_peak.served(0.0), self._read_peak.served(0.0)
             self._normal = (limit, limit)
+            self.reads = TokenBucket(reads, reads)
             self.throttle_code = definition.on_demand_throttle_code
         self._shape = self._normal
         self.bucket = TokenBucket(*self._normal)
+        count = partition_count(definition)
+        self.partition_writes = [
+            TokenBucket(PARTITION_WRITE_UNITS, PARTITION_WRITE_UNITS) for _ in range(count)
+        ]
+        self.partition_reads = [
+            TokenBucket(PARTITION_READ_UNITS, PARTITION_READ_UNITS) for _ in range(count)
+        ]
 
-    def admit_write(self, now: float, units: float) -> bool:
-        """Charge `units` WCU now; False means the write is throttled."""
+    def partition_of(self, key: Any) -> int | None:
+        """Which partition holds items with this partition key value: a stable hash of the
+        typed value, as DynamoDB hashes the partition key (None: no single item named)."""
+        if key is None:
+            return None
+        encoded = json.dumps(key, sort_keys=True).encode()
+        return zlib.crc32(encoded) % len(self.partition_writes)
+
+    def admit_write(self, now: float, units: float, key: Any = None) -> bool:
+        """Charge `units` WCU now to the table and the key's partition; False means the
+        write is throttled (and nothing is charged)."""
+        self._follow_peak(now)
         shape = self._wanted_shape(now)
         if shape != self._shape:
             self._shape = shape
             # Reshaped lazily, at the first write after the change, but from when it changed:
             # capacity that came back at a window's end refills from then, not from now.
             self.bucket.reshape(self._changed_at(now), *shape)
-        return self.bucket.take(now, units)
+        partition = self.partition_of(key)
+        if partition is not None and self.partition_writes[partition].level(now) + 1e-9 < units:
+            return False  # a hot partition: throttled whatever the table has left
+        if not self.bucket.take(now, units):
+            return False
+        if partition is not None:
+            self.partition_writes[partition].take(now, units)
+        if self._write_peak is not None:
+            self._write_peak.record(now, units)
+        return True
+
+    def admit_read(self, now: float, key: Any = None) -> bool:
+        """Whether a read may start: the table and the key's partition have capacity left
+        for the smallest read. What it consumed is charged when its answer is known
+        (`charge_read`), as DynamoDB meters reads by the size it returns."""
+        if self._read_peak is not None:
+            served = self._read_peak.served(now)
+            if served != self.reads.rate:
+                self.reads = _grown(self.reads, now, served)
+        partition = self.partition_of(key)
+        if partition is not None and self.partition_reads[partition].level(now) < _SMALLEST_READ:
+            return False
+        return self.reads.level(now) >= _SMALLEST_READ
+
+    def charge_read(self, now: float, units: float, key: Any = None) -> None:
+        """Charge a served read's units; a large one may leave a debt the refill pays first."""
+        self.reads.spend(now, units)
+        partition = self.partition_of(key)
+        if partition is not None:
+            self.partition_reads[partition].spend(now, units)
+        if self._read_peak is not None:
+            self._read_peak.record(now, units)
+
+    def _follow_peak(self, now: float) -> None:
+        """On-demand: what the table serves at once follows its previous peak."""
+        if self._write_peak is None:
+            return
+        served = self._write_peak.served(now)
+        before = self._normal[0]
+        if served == before:
+            return
+        self._normal = (served, served)
+        if self._shape == (before, before):  # no capacity cut under way: grow now
+            self.bucket = _grown(self.bucket, now, served)
+            self._shape = self._normal
 
     def _changed_at(self, now: float) -> float:
         """The latest edge of a capacity-cutting window at or before `now`."""

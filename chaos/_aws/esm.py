@@ -141,6 +141,9 @@ class EventSourceMapping:
                     self.busy -= 1
         finally:
             self.running -= 1
+            # Leaving (the mapping scaled down) possibly right after a wake-up meant for a
+            # visible message: pass it on, or that message waits beside idle pollers.
+            self.queue.pass_wake_up_on()
 
     def _process(self, deliveries: list[Delivery]) -> Generator[simpy.Event, Any, None]:
         event = self._event(deliveries)

@@ -53,7 +53,7 @@ from chaos._sim import FiberPool, VirtualClock, drive
 from chaos._sim.bucket import TokenBucket
 from chaos._sim.fibers import FiberOutcome
 from chaos._sim.waits import wait
-from chaos._spec.system import AccountDef, FunctionDef
+from chaos._spec.system import AccountDef, FunctionDef, SdkDef
 
 
 @dataclass(frozen=True, slots=True)
@@ -574,14 +574,23 @@ def _reported_failures(payload: Any) -> tuple[str, ...]:
 
 
 def lambda_variables(
-    name: str, definition: FunctionDef, *, task_root: str, region: str
+    name: str,
+    definition: FunctionDef,
+    *,
+    task_root: str,
+    region: str,
+    sdk: SdkDef | None = None,
 ) -> dict[str, str]:
-    """The variables the Lambda runtime defines for a function, then the function's own.
+    """The variables the Lambda runtime defines for a function, its SDK retry settings (the
+    function's `sdk:` over the system's `sdk`), then the function's own variables.
 
     Source: AWS Lambda Developer Guide, "Defined runtime environment variables"
     (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html). Libraries
     read them (Powertools' idempotency keys and its cold-start flag, its Logger and Metrics).
     `LAMBDA_TASK_ROOT` is the system definition's directory, where the code lives here.
+    boto3 reads `AWS_RETRY_MODE` and `AWS_MAX_ATTEMPTS` (total attempts) when a client is
+    made (AWS SDKs and Tools Reference Guide, "Retry behavior"), so each function's
+    environments retry as that function says; a function's own `environment:` still wins.
     """
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     variables = {
@@ -600,7 +609,16 @@ def lambda_variables(
         "LAMBDA_RUNTIME_DIR": "/var/runtime",
         "TZ": ":UTC",
     }
+    variables.update(sdk_variables(definition.sdk.over(sdk or SdkDef())))
     variables.update(definition.environment)
+    return variables
+
+
+def sdk_variables(sdk: SdkDef) -> dict[str, str]:
+    """The environment variables that make boto3 retry as `sdk` says."""
+    variables: dict[str, str] = {"AWS_RETRY_MODE": sdk.retry_mode}
+    if sdk.max_attempts is not None:
+        variables["AWS_MAX_ATTEMPTS"] = str(sdk.max_attempts)
     return variables
 
 

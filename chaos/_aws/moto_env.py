@@ -1,7 +1,7 @@
 """The in-process AWS account handlers talk to: moto, credentials, region and tables.
 
 Environment variables are set for the duration of a run (and restored after): fake
-credentials, the region and the SDK retry mode if the system pins one.
+credentials, the region and the system's SDK retry settings.
 """
 
 from __future__ import annotations
@@ -33,12 +33,14 @@ _CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MO
 
 
 def run_environment(system: SystemDefinition) -> dict[str, str]:
-    """The variables a run sets in the process: credentials, the region, and the SDK retry
-    mode if the system pins one. Each function's own variables, and the Lambda runtime's,
-    are its execution environments' alone (`lambda_runtime.lambda_variables`)."""
+    """The variables a run sets in the process: credentials, the region, and the system's
+    SDK retry settings (`sdk:`, by default the Lambda runtime's). Each function's own
+    variables, its own `sdk:` and the Lambda runtime's are its execution environments' alone
+    (`lambda_runtime.lambda_variables`)."""
     env = dict(_BASE_ENV)
-    if system.sdk.retry_mode is not None:
-        env["AWS_RETRY_MODE"] = system.sdk.retry_mode
+    env["AWS_RETRY_MODE"] = system.sdk.retry_mode
+    if system.sdk.max_attempts is not None:
+        env["AWS_MAX_ATTEMPTS"] = str(system.sdk.max_attempts)
     return env
 
 

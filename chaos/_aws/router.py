@@ -39,6 +39,7 @@ from chaos._aws.dynamodb import (
     THROTTLES,
     WRITE_OPERATIONS,
     TableCapacity,
+    partition_key_value,
     read_units,
     write_units,
 )
@@ -133,8 +134,13 @@ class Router:
         outcome = _outcome(response)
         self._record(invocation, request_id, service, operation, target, outcome, False)
         if service == "dynamodb" and outcome == "ok" and operation in READ_OPERATIONS:
-            units = read_units(operation, _json(request), _json_content(response))
+            body = _json(request)
+            units = read_units(operation, body, _json_content(response))
             self._units(target)[1] += units
+            capacity = self.capacity.get(target)
+            if capacity is not None:
+                key = partition_key_value(operation, body, capacity.key_name)
+                capacity.charge_read(self.env.now, units, key)
         if service == "apigatewaymanagementapi" and operation == "PostToConnection":
             self.ledger.append(
                 Notified(
@@ -164,13 +170,8 @@ class Router:
         virtual_sleep(latency)
         if effect is None or effect.error_status is None:
             capacity = self.capacity.get(table)
-            if capacity is not None and operation in WRITE_OPERATIONS:
-                units = write_units(operation, body)
-                if capacity.admit_write(self.env.now, units):
-                    # Served: charged whether its condition holds or not, as capacity is.
-                    self._units(table)[0] += units
-                else:
-                    effect = THROTTLES[capacity.throttle_code]
+            if capacity is not None and not self._admitted(capacity, operation, body, table):
+                effect = THROTTLES[capacity.throttle_code]
         if effect is not None and effect.error_status is not None:
             self._record(
                 invocation, request_id, "dynamodb", operation, table, effect.error_code, True
@@ -186,6 +187,22 @@ class Router:
         if effect is not None and effect.delay > 0:
             self._slow_answers[id(invocation)] = effect.delay
         return None
+
+    def _admitted(
+        self, capacity: TableCapacity, operation: str, body: dict[str, Any], table: str
+    ) -> bool:
+        """Whether the table (and the partition the call names) has capacity for it."""
+        key = partition_key_value(operation, body, capacity.key_name)
+        if operation in WRITE_OPERATIONS:
+            units = write_units(operation, body)
+            if not capacity.admit_write(self.env.now, units, key):
+                return False
+            # Served: charged whether its condition holds or not, as capacity is.
+            self._units(table)[0] += units
+            return True
+        if operation in READ_OPERATIONS:
+            return capacity.admit_read(self.env.now, key)
+        return True
 
     def _post_to_connection(
         self, request: AWSPreparedRequest, invocation: Invocation

@@ -9,7 +9,9 @@ visibility timeouts, delays and retention. Behaviour pinned in tests/aws/test_sq
 - each receive raises the receive count; once it has reached maxReceiveCount, the next
   receive moves the message to the DLQ instead of delivering it;
 - retention expiry deletes silently (recorded as `Expired`); standard DLQs keep the
-  original enqueue timestamp, so a message's DLQ retention counts from its first send.
+  original enqueue timestamp, so a message's DLQ retention counts from its first send;
+- a message moved to the DLQ keeps its receive count (the first DLQ receive reports
+  maxReceiveCount + 1), as moto does and AWS shows.
 """
 
 from __future__ import annotations
@@ -121,8 +123,8 @@ class Queue:
         return message
 
     def adopt(self, message: Message) -> None:
-        """Take a message redriven from a source queue (keeps its original `sent_at`)."""
-        message.receive_count = 0
+        """Take a message moved from a source queue: the same message, so it keeps its
+        original `sent_at` and its receive count (tests/aws/test_sqs.py names the sources)."""
         self.live[message.message_id] = message
         self._expire_at(message, message.sent_at + self.retention)
         if message.state is not State.GONE:
@@ -189,6 +191,13 @@ class Queue:
         self._waiters.append(event)
         return event
 
+    def pass_wake_up_on(self) -> None:
+        """A woken consumer that leaves without receiving hands its wake-up to the next
+        waiter, while a message is visible: one wake-up per message, so a swallowed one
+        would leave the message unread beside idle waiters."""
+        if self._visible_count > 0:
+            self._wake_one()
+
     # -- internals -----------------------------------------------------------------------
 
     def _after(self, delay: float, action: Callable[[], None]) -> None:
@@ -203,6 +212,9 @@ class Queue:
         message.state = State.VISIBLE
         self._visible_count += 1
         self._visible.append(message)
+        self._wake_one()
+
+    def _wake_one(self) -> None:
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.triggered:

@@ -231,7 +231,9 @@ class World:
         root = str(self.resolved.import_root)
         for name, function in self.system.functions.items():
             module = HandlerModule(function.handler, self.resolved)
-            variables = lambda_variables(name, function, task_root=root, region=REGION)
+            variables = lambda_variables(
+                name, function, task_root=root, region=REGION, sdk=self.system.sdk
+            )
             problem = check_init(module.new_handler, variables, function, containment)
             if problem is not None:  # it could never start: nothing to run
                 raise SetupError(

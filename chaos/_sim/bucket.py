@@ -28,6 +28,12 @@ class TokenBucket:
         self._level -= amount
         return True
 
+    def spend(self, now: float, amount: float) -> None:
+        """Take `amount` tokens whether they are there or not: the level may go below zero
+        (a debt the refill pays back first), for costs known only after admission."""
+        self._refill(now)
+        self._level -= amount
+
     def reshape(self, now: float, rate: float, capacity: float) -> None:
         """Change rate and capacity from `now` on, keeping the tokens (capped)."""
         self._refill(now)

@@ -95,6 +95,44 @@ class LatencyModel(SpecModel):
     """Uniformly random extra, from 0 to this."""
 
 
+RetryMode = Literal["legacy", "standard", "adaptive"]
+
+LAMBDA_RUNTIME_RETRY_MODE: RetryMode = "legacy"
+"""The retry mode of the SDK the Lambda Python runtime bundles. The runtime-included boto3
+"depends on the runtime version and your AWS Region" (Lambda Developer Guide, "Building
+Lambda functions with Python", Runtime-included SDK versions) and trails boto3's releases;
+every version the Lambda docs have listed (boto3 1.9.221 to 1.18.55 and on) and every
+botocore before 1.44 defaults to `legacy` (botocore configprovider.py: `_DEFAULT_RETRY_MODE =
+'standard' if NEW_RETRIES_ENABLED else 'legacy'`; Boto3 guide "Retries"). Legacy mode makes
+10 DynamoDB attempts and 5 for other services (botocore data/_retry.json); standard mode 3,
+and 4 for DynamoDB where botocore's 2026 retries are on (retries/standard.py
+`_SERVICE_MAX_ATTEMPTS`). A system whose handlers bundle a newer boto3 says `standard`."""
+
+
+class SdkDef(SpecModel):
+    """The AWS SDK's retry settings, as the handlers' boto3 reads them from the environment
+    (`AWS_RETRY_MODE`, `AWS_MAX_ATTEMPTS`: total attempts, the first included)."""
+
+    retry_mode: RetryMode = LAMBDA_RUNTIME_RETRY_MODE
+    """Default: what the Lambda Python runtime's bundled SDK uses (`legacy`)."""
+    max_attempts: Integer | None = Field(None, ge=1, le=100)
+    """Total attempts per call; None keeps the mode's per-service default."""
+
+
+class FunctionSdkDef(SpecModel):
+    """One function's SDK settings; what it leaves out comes from the system's `sdk:`."""
+
+    retry_mode: RetryMode | None = None
+    max_attempts: Integer | None = Field(None, ge=1, le=100)
+
+    def over(self, system: SdkDef) -> SdkDef:
+        """The settings in effect: this function's, then the system's."""
+        return SdkDef(
+            retry_mode=self.retry_mode or system.retry_mode,
+            max_attempts=self.max_attempts or system.max_attempts,
+        )
+
+
 class FunctionDef(SpecModel):
     """One Lambda function."""
 
@@ -117,6 +155,9 @@ class FunctionDef(SpecModel):
     duration: DurationModel = DurationModel()
     cold_start: ColdStartModel = ColdStartModel()
     environment: dict[str, str] = {}
+    sdk: FunctionSdkDef = FunctionSdkDef()
+    """This function's SDK retry settings, over the system's `sdk:` (each function's
+    execution environments have their own variables)."""
 
 
 class ApiDef(SpecModel):
@@ -145,10 +186,21 @@ class TableDef(SpecModel):
     write_capacity: Integer = Field(5, ge=1)
     """Provisioned WCU (one write per second of up to 1 KB)."""
     read_capacity: Integer = Field(5, ge=1)
+    """Provisioned RCU (one strongly consistent read a second of up to 4 KB, or two
+    eventually consistent ones)."""
     burst_seconds: Duration = Field(300.0, ge=0)
     """Unused capacity kept as burst credit (AWS: up to 300 s)."""
-    on_demand_write_limit: Rate = 4_000.0
-    """On-demand write request units per second a new table serves at once (AWS: 4,000)."""
+    on_demand_write_limit: Rate = 40_000.0
+    """On-demand: the most write request units a second the table may serve however its
+    traffic grows (AWS's per-table quota: 40,000; a table's MaxWriteRequestUnits lowers it)."""
+    on_demand_read_limit: Rate = 40_000.0
+    """On-demand: the most read request units a second (AWS's per-table quota: 40,000)."""
+    previous_peak_writes: Rate = 2_000.0
+    """On-demand: the previous peak of write units a second. A table serves up to double its
+    previous peak at once (AWS: a new table serves 4,000 writes and 12,000 reads a second,
+    i.e. a previous peak of 2,000 and 6,000); a higher peak counts 30 minutes after it."""
+    previous_peak_reads: Rate = 6_000.0
+    """On-demand: the previous peak of read units a second (AWS, new table: 6,000)."""
     on_demand_throttle_code: ThrottleCode = "ProvisionedThroughputExceededException"
     """The error an on-demand table answers above its limit. AWS names all three for
     on-demand throttles without saying which when; botocore's legacy retry mode does not
@@ -260,11 +312,6 @@ class AccountDef(SpecModel):
     """Concurrency that reservations may not take (AWS: 100)."""
     scale_per_10s: Integer = Field(1_000, ge=1)
     """New execution environments per function per 10 s (AWS, since Nov 2023)."""
-
-
-class SdkDef(SpecModel):
-    retry_mode: Literal["legacy", "standard", "adaptive"] | None = None
-    """None keeps the installed botocore's default."""
 
 
 class SystemDefinition(SpecModel):

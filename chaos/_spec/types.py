@@ -41,6 +41,15 @@ _ANY = rf"(\d+(\.\d+)?|\.\d+){_EXPONENT}"
 # Above zero: some non-zero digit somewhere in the number (any exponent keeps it so).
 _POSITIVE = rf"(\d*[1-9]\d*(\.\d+)?|\d+\.\d*[1-9]\d*|\.\d*[1-9]\d*){_EXPONENT}"
 _DURATION_UNIT = r"\s*(ms|s|m|h|d)\s*$"
+# Compound durations (`1m30s`): each unit at most once, largest first, as units.parse_duration
+# reads them. `m(?!s)` keeps the `m` of `ms` from being taken for minutes.
+_COMPOUND_DURATION = (
+    r"(?=[\d.])"
+    + "".join(rf"({_ANY}\s*{unit}\s*)?" for unit in ("d", "h", "m(?!s)", "s", "ms"))
+    + "$"
+)
+# Above zero: not only zeros, points, exponents, units and spaces.
+_NOT_ZERO = r"(?!([\s0.]|[eE][+-]?\d+|ms|s|m|h|d)*$)"
 _RATE_UNIT = r"\s*/\s*(s|m|h)\s*$"
 # 0% to 100%: two digits at most before the point, or exactly 100.
 _PERCENT_PATTERN = r"^\s*(100(\.0+)?|\d{1,2}(\.\d+)?|\.\d+)\s*%\s*$"
@@ -54,7 +63,7 @@ def _string_schema(pattern: str, description: str) -> WithJsonSchema:
 Duration = Annotated[
     float,
     BeforeValidator(_checked(units.parse_duration, "duration")),
-    _string_schema(rf"^\s*{_ANY}{_DURATION_UNIT}", units.DURATION_FORM),
+    _string_schema(rf"^\s*({_ANY}{_DURATION_UNIT}|{_COMPOUND_DURATION})", units.DURATION_FORM),
 ]
 """Seconds, written with a unit (`250ms`, `30s`, `5m`)."""
 
@@ -63,7 +72,8 @@ PositiveDuration = Annotated[
     BeforeValidator(_checked(units.parse_duration, "duration")),
     Field(gt=0),
     _string_schema(
-        rf"^\s*{_POSITIVE}{_DURATION_UNIT}", "a duration above zero: 250ms, 30s, 5m, 1h or 2d"
+        rf"^\s*({_POSITIVE}{_DURATION_UNIT}|{_NOT_ZERO}{_COMPOUND_DURATION})",
+        "a duration above zero: 250ms, 30s, 5m, 1h, 2d or 1m30s",
     ),
 ]
 """Seconds, above zero."""

@@ -24,6 +24,17 @@ _SIZE_UNITS = {
 # an integer and a float spelling of one quantity mean the same (and meet the same limits).
 _NUMBER = r"((?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)"
 _DURATION_RE = re.compile(rf"^{_NUMBER}\s*(ms|s|m|h|d)$")
+# A compound duration names each unit at most once, largest first (`1h5m`, `1m30s`,
+# `2s500ms`), as Go's time.ParseDuration and systemd write them; `m(?!s)` keeps the `m` of
+# `ms` from being read as minutes.
+_COMPOUND_ORDER = ("d", "h", "m", "s", "ms")
+_COMPOUND_RE = re.compile(
+    r"^(?=[\d.])"
+    + "".join(
+        rf"(?:{_NUMBER}\s*{'m(?!s)' if unit == 'm' else unit}\s*)?" for unit in _COMPOUND_ORDER
+    )
+    + "$"
+)
 _RATE_RE = re.compile(rf"^{_NUMBER}\s*/\s*(s|m|h)$")
 _PERCENT_RE = re.compile(r"^(\d+(?:\.\d+)?|\.\d+)\s*%$")  # 0 to 100: no exponent needed
 _SIZE_RE = re.compile(rf"^{_NUMBER}\s*(b|kb|kib|mb|mib)$", re.IGNORECASE)
@@ -64,7 +75,9 @@ _RATE_ALIASES = {
 }
 _SIZE_ALIASES = {"k": "KB", "kib": "KiB", "m": "MB", "byte": "B", "bytes": "B"}
 
-DURATION_FORM = "a number with a unit: 250ms, 30s, 5m, 1h or 2d"
+DURATION_FORM = (
+    "a number with a unit: 250ms, 30s, 5m, 1h or 2d, or units combined largest first: 1m30s"
+)
 RATE_FORM = "requests per unit of time: 20/s, 600/m or 1000/h"
 PERCENT_FORM = "a percentage such as 1% or a fraction from 0 to 1 such as 0.01"
 SIZE_FORM = "a size with a unit: 512B, 1KB, 4KiB or 1MB"
@@ -123,12 +136,20 @@ def _not_matching(
 
 
 def parse_duration(value: object) -> float:
-    """Seconds in a duration such as `250ms`, `30s`, `5m`, `1h`, `2d`."""
+    """Seconds in a duration such as `250ms`, `30s`, `5m`, `1h`, `2d`, or a compound one
+    such as `1m30s` or `1h5m` (each unit once, largest first)."""
     text = _text(value, "a duration", DURATION_FORM)
     match = _DURATION_RE.match(text)
-    if match is None:
+    if match is not None:
+        seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    elif (compound := _COMPOUND_RE.match(text)) is not None:
+        seconds = sum(
+            float(number) * _DURATION_UNITS[unit]
+            for number, unit in zip(compound.groups(), _COMPOUND_ORDER, strict=True)
+            if number is not None
+        )
+    else:
         raise _not_matching(text, "a duration", DURATION_FORM, _DURATION_ALIASES)
-    seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
     return _finite(seconds, text, "a duration", DURATION_FORM)
 
 

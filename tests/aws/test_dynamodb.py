@@ -1,5 +1,6 @@
 """DynamoDB capacity, the part moto lacks: a provisioned token bucket with burst credit,
-write units per KB, and the `dynamodb.throttle` capacity cut. Sources are in
+write units per KB, the `dynamodb.throttle` capacity cut, read capacity, per-partition limits
+and on-demand's previous-peak rule. Sources are in
 ../shared/reference/aws-semantics.md section 5. (The SDK-visible side, real
 ProvisionedThroughputExceededException responses below botocore, is pinned in
 tests/engine/test_router.py.)
@@ -111,9 +112,99 @@ def test_the_capacity_fault_cuts_capacity_without_burst_credit_for_its_window() 
 
 
 def test_on_demand_tables_serve_their_limit_per_second() -> None:
-    """On-demand tables serve 4,000 write units per second at once (a new table's initial
-    throughput), configurable. Source: aws-semantics.md 5.3 "Initial throughput"."""
+    """On-demand tables serve at most their table limit a second (AWS: a 40,000 per-table
+    quota, lowered by MaxWriteRequestUnits), however high their previous peak. Source:
+    aws-semantics.md 5.3 "Initial throughput"; DynamoDB Developer Guide, "Service quotas"."""
     definition = TableDef.model_validate({"billing": "on_demand", "on_demand_write_limit": 50})
     table = TableCapacity("orders", definition, no_faults())
     assert sum(table.admit_write(0.0, 1.0) for _ in range(80)) == 50
     assert sum(table.admit_write(1.0, 1.0) for _ in range(80)) == 50
+
+
+def on_demand(**settings: Any) -> TableCapacity:
+    definition = TableDef.model_validate({"billing": "on_demand", **settings})
+    return TableCapacity("orders", definition, no_faults())
+
+
+def key(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def test_a_hot_partition_key_is_throttled_at_1000_wcu_while_the_table_has_capacity() -> None:
+    """Each partition serves at most 1,000 WCU a second, whatever the table's capacity: one
+    partition key written 1,500 times in a second gets 1,000 through, while writes spread
+    over many keys (hashed to the table's partitions) all pass. Source: DynamoDB Developer
+    Guide, "Burst and adaptive capacity" ("each partition ... 3,000 RCUs or 1,000 WCUs") and
+    "Designing partition keys to distribute your workload"."""
+    table = on_demand()
+    assert len(table.partition_writes) == 8
+    assert sum(table.admit_write(0.0, 1.0, key("hot")) for _ in range(1_500)) == 1_000
+    spread = on_demand()
+    assert sum(spread.admit_write(0.0, 1.0, key(f"k{i}")) for i in range(1_500)) == 1_500
+
+
+def test_a_hot_partition_key_is_throttled_at_3000_rcu() -> None:
+    """...and at most 3,000 RCU a second: strongly consistent 1-RCU reads of one key stop
+    being admitted once 3,000 units are charged in a second. Source: as above."""
+    table = on_demand()
+    admitted = 0
+    for _ in range(4_000):
+        if not table.admit_read(0.0, key("hot")):
+            break
+        table.charge_read(0.0, 1.0, key("hot"))
+        admitted += 1
+    assert admitted == 3_000
+    assert table.admit_read(0.0, key("cold"))
+
+
+def test_items_hash_to_partitions_by_their_partition_key() -> None:
+    """Items are placed by a hash of the partition key value: the same key always lands on
+    the same partition, and many keys use every partition. Source: DynamoDB Developer Guide,
+    "Partitions and data distribution" ("DynamoDB uses the partition key's value as input to
+    an internal hash function")."""
+    table = on_demand()
+    assert table.partition_of(key("a")) == table.partition_of(key("a"))
+    assert {table.partition_of(key(f"k{i}")) for i in range(200)} == set(range(8))
+    assert table.partition_of(None) is None
+
+
+def test_partitions_follow_the_tables_throughput() -> None:
+    """A documented simplification: a table has (RCU / 3,000) + (WCU / 1,000) partitions,
+    rounded up; on-demand from double its previous peaks; no splits during a run."""
+    from chaos._aws.dynamodb import partition_count
+
+    def provisioned_def(rcu: int, wcu: int) -> TableDef:
+        return TableDef.model_validate(
+            {"billing": "provisioned", "read_capacity": rcu, "write_capacity": wcu}
+        )
+
+    assert partition_count(provisioned_def(5, 5)) == 1
+    assert partition_count(provisioned_def(6_000, 2_500)) == 5
+    assert partition_count(TableDef.model_validate({"billing": "on_demand"})) == 8
+
+
+def test_on_demand_serves_double_the_previous_peak_and_a_new_peak_counts_30_minutes_on() -> None:
+    """On-demand tables accommodate up to double their previous peak at once; a new table's
+    previous peak is 2,000 writes a second (it serves 4,000); traffic above double the peak
+    within 30 minutes can be throttled, and a peak reached counts once 30 minutes have
+    passed. Source: DynamoDB Developer Guide, "DynamoDB on-demand capacity mode", "Peak
+    traffic and scaling properties" ("up to double the previous peak traffic", "throttling
+    can occur if you exceed double your previous peak within 30 minutes")."""
+    table = on_demand(previous_peak_writes="100/s")
+    spread = [key(f"k{i}") for i in range(1_000)]
+    assert sum(table.admit_write(0.0, 1.0, k) for k in spread[:300]) == 200
+    assert sum(table.admit_write(1.0, 1.0, k) for k in spread[:300]) == 200  # peak now 200
+    assert sum(table.admit_write(1_000.0, 1.0, k) for k in spread[:500]) == 200, "not yet"
+    assert sum(table.admit_write(1_802.0, 1.0, k) for k in spread[:500]) == 400
+
+
+def test_on_demand_reads_follow_the_previous_read_peak() -> None:
+    """Reads too: a new on-demand table serves 12,000 read units a second (double a previous
+    peak of 6,000); here a peak of 10 serves 20. Source: as above."""
+    table = on_demand(previous_peak_reads="10/s")
+    admitted = 0
+    for i in range(50):
+        if table.admit_read(0.0, key(f"k{i}")):
+            table.charge_read(0.0, 1.0, key(f"k{i}"))
+            admitted += 1
+    assert admitted == 20

@@ -420,3 +420,18 @@ def test_the_throttle_backoff_rate_and_floor_are_parameters() -> None:
     assert consumer.mapping.target == 32
     consumer.run(until=30)
     assert consumer.mapping.target == 8
+
+
+def test_a_poller_leaving_after_a_scale_down_passes_its_wake_up_on() -> None:
+    """No lost wake-up: a message that becomes visible while the mapping is above its target
+    wakes one waiting poller; if that poller leaves (the mapping scaled down while it
+    waited), another waiting poller must take the message, not wait forever beside it.
+    AWS keeps polling while a mapping has pollers ("Lambda polls the queue", services-sqs-
+    scaling); a visible message is never left unread while one is idle."""
+    consumer = Consumer(succeed, batch_size=1, scaling={"initial": 2})
+    consumer.run(until=1)  # both pollers wait on the empty queue
+    consumer.mapping.target = 1  # scaled down meanwhile, as the scaler does when idle
+    consumer.send("a")
+    consumer.run(until=100)
+    assert consumer.batches == [["a"]]
+    assert consumer.queue.live == {}

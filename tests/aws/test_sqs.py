@@ -96,6 +96,27 @@ def test_moves_to_the_dlq_on_the_receive_after_max_receive_count() -> None:
     assert [d.request_id for d in dlq.receive(10)] == ["r1"], "a DLQ message is receivable"
 
 
+def test_a_message_moved_to_the_dlq_keeps_its_receive_count() -> None:
+    """Moving a message to the DLQ does not reset ApproximateReceiveCount: the first receive
+    from the DLQ reports maxReceiveCount + 1. AWS documents no reset on the move and treats
+    the moved message as the same message (a standard DLQ keeps its original enqueue
+    timestamp, sqs-dead-letter-queues); only a redrive *out of* the DLQ makes new messages
+    ("All redriven messages are considered new messages", with a new messageID and
+    enqueueTime: sqs-configure-dead-letter-queue-redrive). Observed on AWS: aws/aws-sdk-js
+    issue 3227, a message "sent to dlq with ReceiveCount property set to 3" under
+    maxReceiveCount 3, as the SQS console showed it. moto agrees (it keeps the count)."""
+    env, ledger = simpy.Environment(), Ledger()
+    source, dlq = queues(env, ledger, visibility=30.0, max_receive_count=3)
+    source.send("r1", "{}")
+    for _ in range(4):
+        source.receive(10)
+        env.run(until=env.now + 30.001)
+    (moved,) = ledger.of(DeadLettered)
+    assert moved.receive_count == 3
+    (first_in_dlq,) = dlq.receive(10)
+    assert first_in_dlq.receive_count == 4
+
+
 def test_delete_removes_the_message_for_good() -> None:
     """DeleteMessage with the current receipt deletes the message. Source: aws-semantics.md
     4.3 "If the invocation succeeds, Lambda deletes the batch's messages"."""

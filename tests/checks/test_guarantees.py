@@ -211,15 +211,15 @@ def test_a_quiet_run_survives_on_both_systems(system: str) -> None:
 def test_a_sync_rejection_names_the_throttle_and_the_sdk_attempts() -> None:
     """When DynamoDB throttles a sync write, the finding names the stage (DynamoDB throttle
     after the SDK's own attempts, client saw 502) and the fault window it happened in.
-    Source: issue 4 "Findings" ("DynamoDB throttle after N SDK attempts"); aws-semantics.md
-    5.4, 6.3, 2.3."""
+    The window outlasts the default (legacy) SDK's 25.55 s of backoff. Source: issue 4
+    "Findings" ("DynamoDB throttle after N SDK attempts"); aws-semantics.md 5.4, 6.2, 2.3."""
     attempts = installed_sdk_attempts(400, "ProvisionedThroughputExceededException")
     _, verdict = judge_run(
         """
         experiment: throttled-writes
         duration: 2m
-        workload: {steady: {rate: 2/s, for: 20s}}
-        faults: [{dynamodb.throttle: {probability: 100%, at: 5s, for: 5s}}]
+        workload: {steady: {rate: 1/s, for: 20s}}
+        faults: [{dynamodb.throttle: {probability: 100%, at: 5s, for: 60s}}]
         assertions: [{success_rate: 100%}]
     """,
         "sync",

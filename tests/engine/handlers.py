@@ -116,3 +116,14 @@ def overwrite_each_record(event: dict[str, Any], context: Any) -> dict[str, Any]
         request_id = str(json.loads(record["body"])["request_id"])
         _put(request_id, request_id)
     return {"batchItemFailures": []}
+
+
+def read_twice(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Two strongly consistent reads of one order, back to back (1 RCU each)."""
+    for _ in range(2):
+        _dynamodb.get_item(
+            TableName=os.environ.get("ORDERS_TABLE", "orders"),
+            Key={"order_id": {"S": _request_id(event)}},
+            ConsistentRead=True,
+        )
+    return {"statusCode": 200, "body": "{}"}

@@ -75,23 +75,27 @@ THROTTLING = """
 def test_a_throttling_window_fails_sync_after_sdk_retries_while_eda_retries_from_the_queue() -> (
     None
 ):
-    """While DynamoDB throttles every write, a sync request fails once the handler's SDK has
-    made its own attempts (its client sees 502); the event-driven consumer's failure returns the
-    message to the queue, which redelivers it after the visibility timeout, when the window has
-    passed: everything completes, nothing is lost or dead-lettered. Source: aws-semantics.md 5.4,
-    6.3 (SDK retries), 2.3 (function error -> 502), 4.3 (retry from the queue); issue 2 "Done
-    when"."""
+    """While DynamoDB throttles every write for 20 s, the sync handler's SDK (the Lambda
+    runtime's default, legacy mode: 10 attempts, 50 ms x 2^n apart, 25.55 s of sleep) outlasts
+    the window, so no write fails after its retries; but each handler holds its execution
+    environment through the backoff, the 50 reserved environments run out and the client sees
+    Lambda throttles (500) instead. The event-driven consumer's messages wait in the queue:
+    everything completes, nothing is lost or dead-lettered. Source: aws-semantics.md 6.2
+    (legacy DynamoDB policy), 12 MUST (sleeps count against the function), 2.3 (throttle ->
+    500), 4.3 (retry from the queue); issue 2 "Done when"; issue 14 item 4 (the runtime's SDK
+    pinned)."""
     attempts = installed_sdk_attempts(400, PTEE)
+    assert attempts == 10
     sync = outcome(THROTTLING, "sync")
     assert sync.result is not None
     failed = [r for r in sync.result.ledger.of(Responded) if r.status != 201]
-    assert failed and {(r.status, r.stage) for r in failed} == {(502, "function_error")}
+    assert failed and {(r.status, r.stage) for r in failed} == {(500, "lambda_throttle")}
     per_invocation: defaultdict[str, list[str]] = defaultdict(list)
     for call in sync.result.ledger.of(AwsCalled):
         per_invocation[call.invocation_id].append(call.outcome)
-    throttled_out = [c for c in per_invocation.values() if c[-1] == PTEE]
-    assert len(throttled_out) == len(failed)
-    assert all(c == [PTEE] * attempts for c in throttled_out)
+    assert not [c for c in per_invocation.values() if c[-1] == PTEE], "no write gave up"
+    retried = [c for c in per_invocation.values() if c[0] == PTEE]
+    assert retried and all(len(c) <= attempts and c[-1] == "ok" for c in retried)
 
     eda = outcome(THROTTLING, "eda")
     assert eda.result is not None

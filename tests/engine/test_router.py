@@ -13,6 +13,7 @@ import pytest
 
 from chaos._ledger import AwsCalled, InvocationEnded, Notified, Responded
 from chaos._result import RunResult
+from chaos._spec.system import LAMBDA_RUNTIME_RETRY_MODE
 from chaos._systems import ResolvedSystem
 from tests.support import custom_system, installed_sdk_attempts, reference, run_yaml
 
@@ -20,7 +21,12 @@ PTEE = "ProvisionedThroughputExceededException"
 
 
 def sync_system(
-    handler: str, *, timeout: str = "30s", table: str = "", sdk: str = "{}"
+    handler: str,
+    *,
+    timeout: str = "30s",
+    table: str = "",
+    sdk: str = "{}",
+    function_sdk: str = "{}",
 ) -> ResolvedSystem:
     return custom_system(f"""
         system: probe
@@ -32,6 +38,7 @@ def sync_system(
             timeout: {timeout}
             duration: {{base: 0s, jitter: 0s}}
             cold_start: {{base: 0s, jitter: 0s}}
+            sdk: {function_sdk}
         tables:
           orders: {{partition_key: order_id, {table}}}
         effects: {{table: orders}}
@@ -64,14 +71,16 @@ INSTANT_DB = "latency: {base: 0s, jitter: 0s}"
 
 def test_a_throttle_is_retried_by_the_installed_sdk_then_fails_the_request() -> None:
     """DynamoDB throttling arrives as a real 400 ProvisionedThroughputExceededException below
-    botocore: the installed SDK retries it with its own policy (botocore 1.44: standard mode,
-    4 attempts for DynamoDB), then the error reaches the handler, and the sync client sees 502.
-    Source: aws-semantics.md 5.4, 6.3, "Update (botocore 1.44.8, measured)"; DESIGN.md "Faults
-    below the SDK"."""
+    botocore: the installed SDK retries it with its own policy, in the mode the Lambda Python
+    runtime's bundled SDK uses unless the system says otherwise (legacy: 10 attempts for
+    DynamoDB), then the error reaches the handler, and the sync client sees 502. Source:
+    aws-semantics.md 5.4, 6.1, 6.2; chaos._spec.system.LAMBDA_RUNTIME_RETRY_MODE (Lambda
+    Developer Guide, Runtime-included SDK versions); DESIGN.md "Faults below the SDK"."""
     result = one_request(
         sync_system("put_order", table=INSTANT_DB), "[{dynamodb.throttle: {probability: 100%}}]"
     )
-    expected = installed_sdk_attempts(400, PTEE)
+    expected = installed_sdk_attempts(400, PTEE, mode=LAMBDA_RUNTIME_RETRY_MODE)
+    assert expected == 10
     assert [c.outcome for c in puts(result)] == [PTEE] * expected
     assert all(c.injected for c in puts(result))
     assert statuses(result) == [502]
@@ -85,13 +94,49 @@ def test_an_on_demand_throttle_code_is_retried_like_the_provisioned_one(code: st
     aws-semantics.md 5.4 "Model PTEE for provisioned and hot-partition throttles, and make the
     code a parameter for on-demand"."""
     result = one_request(
-        sync_system("put_order", table=INSTANT_DB),
+        sync_system("put_order", table=INSTANT_DB, sdk="{retry_mode: standard}"),
         f"[{{dynamodb.throttle: {{probability: 100%, code: {code}}}}}]",
     )
-    attempts = installed_sdk_attempts(400, code)
-    assert attempts == installed_sdk_attempts(400, PTEE) > 1
+    attempts = installed_sdk_attempts(400, code, mode="standard")
+    assert attempts == installed_sdk_attempts(400, PTEE, mode="standard") > 1
     assert [c.outcome for c in puts(result)] == [code] * attempts
     assert statuses(result) == [502]
+
+
+def test_legacy_mode_does_not_retry_request_limit_exceeded() -> None:
+    """botocore's legacy policy retries ProvisionedThroughputExceededException and
+    ThrottlingException but not RequestLimitExceeded: under the Lambda runtime's default mode
+    an on-demand account-limit throttle reaches the handler at once. Source: aws-semantics.md
+    6.2 "DynamoDB RequestLimitExceeded is NOT retried in legacy mode" (botocore
+    data/_retry.json)."""
+    result = one_request(
+        sync_system("put_order", table=INSTANT_DB),
+        "[{dynamodb.throttle: {probability: 100%, code: RequestLimitExceeded}}]",
+    )
+    assert installed_sdk_attempts(400, "RequestLimitExceeded", mode="legacy") == 1
+    assert [c.outcome for c in puts(result)] == ["RequestLimitExceeded"]
+
+
+def test_max_attempts_is_set_per_function_over_the_system() -> None:
+    """`sdk: {max_attempts: N}` caps total attempts (AWS_MAX_ATTEMPTS counts the first
+    attempt: AWS SDKs and Tools Reference Guide, "Retry behavior", max_attempts); a
+    function's own `sdk:` overrides the system's, in that function's execution environments
+    only. Source: aws-semantics.md 6.1 "Two meanings of max_attempts"."""
+    system_wide = one_request(
+        sync_system("put_order", table=INSTANT_DB, sdk="{retry_mode: standard, max_attempts: 2}"),
+        "[{dynamodb.throttle: {probability: 100%}}]",
+    )
+    assert len(puts(system_wide)) == 2
+    overridden = one_request(
+        sync_system(
+            "put_order",
+            table=INSTANT_DB,
+            sdk="{retry_mode: standard, max_attempts: 2}",
+            function_sdk="{max_attempts: 6}",
+        ),
+        "[{dynamodb.throttle: {probability: 100%}}]",
+    )
+    assert len(puts(overridden)) == 6
 
 
 def test_legacy_mode_backoff_sleeps_in_virtual_time() -> None:
@@ -131,7 +176,7 @@ def test_a_server_error_is_retried_by_the_sdk() -> None:
     result = one_request(
         sync_system("put_order", table=INSTANT_DB), "[{dynamodb.error: {probability: 100%}}]"
     )
-    expected = installed_sdk_attempts(500, "InternalServerError")
+    expected = installed_sdk_attempts(500, "InternalServerError", mode=LAMBDA_RUNTIME_RETRY_MODE)
     assert [c.outcome for c in puts(result)] == ["InternalServerError"] * expected
 
 
@@ -146,6 +191,22 @@ def test_a_failed_conditional_write_still_consumes_capacity() -> None:
     assert outcomes[:3] == ["ok", "ConditionalCheckFailedException", PTEE]
     assert puts(result)[2].injected and puts(result)[2].t == puts(result)[1].t
     assert outcomes[-1] == "ok", "the SDK's retries outwait the refill"
+
+
+def test_reads_consume_read_capacity_and_are_throttled_above_it() -> None:
+    """Reads consume read capacity: a strongly consistent read of up to 4 KB costs 1 RCU,
+    and a provisioned table answers ProvisionedThroughputExceededException once its read
+    capacity is spent; the SDK retries until the refill. Source: DynamoDB Developer Guide,
+    "Read/write capacity mode" (provisioned mode: "one strongly consistent read per second
+    ... for an item up to 4 KB") and "Throttling" (reads above provisioned RCU are throttled);
+    aws-semantics.md 5.1."""
+    table = "billing: provisioned, read_capacity: 1, burst_seconds: 0s, " + INSTANT_DB
+    result = one_request(sync_system("read_twice", table=table))
+    gets = [c for c in result.ledger.of(AwsCalled) if c.operation == "GetItem"]
+    outcomes = [c.outcome for c in gets]
+    assert outcomes[:2] == ["ok", PTEE] and gets[1].injected
+    assert outcomes[-1] == "ok", "the SDK's retries outwait the refill"
+    assert statuses(result) == [200]
 
 
 def test_the_capacity_model_throttles_a_burst_by_itself() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -199,3 +201,57 @@ def test_parsers_return_a_number_or_refuse(value: object) -> None:
             assert str(error)
         else:
             assert number >= 0
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1m30s", 90.0),
+        ("1h5m", 3900.0),
+        ("2s500ms", 2.5),
+        ("1d2h3m4s5ms", 93_784.005),
+        ("1m 30s", 90.0),
+        ("1.5h30m", 7200.0),
+    ],
+)
+def test_compound_durations(text: str, seconds: float) -> None:
+    """Units combined largest first, each once, as Go's time.ParseDuration writes them."""
+    assert units.parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["30s1m", "1m1m", "1m30", "ms", "1min30s", "1s1d"])
+def test_compound_durations_out_of_order_or_incomplete_are_refused(text: str) -> None:
+    with pytest.raises(UnitError) as refused:
+        units.parse_duration(text)
+    assert refused.value.expected == units.DURATION_FORM
+
+
+_COMPOUND_PARTS = st.lists(
+    st.tuples(st.sampled_from(["d", "h", "m", "s", "ms"]), st.integers(0, 999)),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=200)
+@given(_COMPOUND_PARTS)
+def test_duration_schema_pattern_agrees_with_the_parser(parts: list[tuple[str, int]]) -> None:
+    """What an editor accepts (the JSON Schema pattern) is what the loader accepts, for
+    compound spellings in any order; the positive pattern accepts only durations above 0."""
+    from pydantic import TypeAdapter
+
+    from chaos._spec.types import Duration, PositiveDuration
+
+    text = "".join(f"{number}{unit}" for unit, number in parts)
+    patterns = {
+        kind: TypeAdapter(kind).json_schema()["pattern"] for kind in (Duration, PositiveDuration)
+    }
+    try:
+        seconds: float | None = units.parse_duration(text)
+    except UnitError:
+        seconds = None
+    for kind, pattern in patterns.items():
+        accepted = re.search(pattern, text) is not None
+        positive_only = kind is PositiveDuration
+        wanted = seconds is not None and (seconds > 0 or not positive_only)
+        assert accepted == wanted, (pattern, text)
