@@ -40,6 +40,9 @@ def composed(handler: str = "record_and_send") -> ResolvedSystem:
             cold_start: {{base: 0s, jitter: 0s}}
             environment: {{FOLLOWUPS_TABLE: followups}}
         tables: {{orders: {{}}, followups: {{}}}}
+        # One attempt per call: the hand-off's own semantics, not the SDK's retries, are
+        # under test (with legacy mode's 5 attempts a failing send outlasts the function).
+        sdk: {{max_attempts: 1}}
         effects:
           table: orders
           stages: {{followup: {{table: followups}}}}
