@@ -11,6 +11,13 @@ loop that never yields would never end, so stopping it gives the same outcome on
 A handler that really computes for longer than the budget without a yield would be stopped
 too; the budget is generous (`CHAOS_ARENA_WALL_BUDGET`, seconds) for that reason.
 
+The budget is the main thread's CPU time, where the platform can read another thread's CPU
+clock (`time.pthread_getcpuclockid`): on a loaded machine a stretch of handler code takes
+longer on the wall clock but the same CPU time, so whether it is stopped does not depend on
+what else the machine runs (a run's result must not). Code blocked without spending CPU (a
+real lock, a pipe) is still stopped once it has been stuck for `WALL_FACTOR` budgets of wall
+time.
+
 Preemption waits while engine code (chaos-arena, the SDK, moto) is on the fiber's stack;
 the watchdog keeps interrupting until the stack is the handler's own.
 
@@ -24,12 +31,16 @@ from __future__ import annotations
 import _thread
 import signal
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
 from chaos._sandbox.code import interruptible, location
 from chaos._sim.fibers import Fiber, current_fiber, preempt
+
+WALL_FACTOR = 10
+"""Wall budgets a fiber may be stuck without spending CPU before it is stopped."""
 
 _POKE = getattr(signal, "SIGUSR2", None)
 """The signal number the watchdog 'delivers' through interrupt_main (no OS signal is sent;
@@ -49,6 +60,7 @@ class Watchdog:
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
         self._previous: Any = None
+        self._cpu_clock: Callable[[], float] | None = None
 
     # -- the main thread's side: a few attribute writes per switch ------------------------
 
@@ -74,6 +86,7 @@ class Watchdog:
         if _POKE is None or threading.current_thread() is not threading.main_thread():
             return False
         self._previous = signal.signal(_POKE, self._on_poke)
+        self._cpu_clock = _main_thread_cpu_clock()
         self._thread = threading.Thread(target=self._watch, name="chaos-arena-watchdog")
         self._thread.daemon = True
         self._thread.start()
@@ -89,8 +102,10 @@ class Watchdog:
 
     def _watch(self) -> None:
         tick = min(0.05, self.budget / 4)
+        cpu = self._cpu_clock
         seen: tuple[Fiber | None, int] = (None, -1)
-        idle = 0.0
+        idle = 0.0  # wall seconds since the running fiber last made progress
+        cpu_at = 0.0  # the main thread's CPU time when it last did
         while not self._done.wait(tick):
             running, progress = self._running, self._progress
             if running is None:
@@ -98,9 +113,11 @@ class Watchdog:
                 continue
             if (running, progress) != seen:
                 seen, idle = (running, progress), 0.0
-            else:
-                idle += tick
-            if self._urgent or idle >= self.budget:
+                cpu_at = cpu() if cpu is not None else 0.0
+                continue
+            idle += tick
+            spent = cpu() - cpu_at if cpu is not None else idle
+            if self._urgent or spent >= self.budget or idle >= self.budget * WALL_FACTOR:
                 self._target = running
                 _thread.interrupt_main(_POKE)  # type: ignore[arg-type]
 
@@ -117,6 +134,17 @@ class Watchdog:
         if not self._urgent:
             self._on_stop(fiber, where)
         preempt(fiber, "spinning", "", where)
+
+
+def _main_thread_cpu_clock() -> Callable[[], float] | None:
+    """A reader of the calling (main) thread's CPU time, usable from another thread; None
+    where the platform has none (the watchdog then counts wall time)."""
+    try:
+        clock = time.pthread_getcpuclockid(threading.get_ident())
+        time.clock_gettime(clock)
+    except (AttributeError, OSError):
+        return None
+    return lambda: time.clock_gettime(clock)
 
 
 class Interrupts:

@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -204,3 +205,9 @@ def reports_environment(event: Any, context: Any) -> Any:
         "AWS_REGION",
     )
     return {name: os.environ.get(name) for name in names}
+
+
+def waits_for_real(event: dict[str, Any], context: Any) -> Any:
+    """Blocks 0.5 wall seconds without spending CPU (a subprocess, a slow disk), then works."""
+    threading.Event().wait(0.5)
+    return ok(event, context)

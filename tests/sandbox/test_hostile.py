@@ -115,6 +115,14 @@ def test_handlers_that_behave_survive(handler: str) -> None:
     assert outcome.verdict.value == "survived", outcome.reason
 
 
+def test_a_handler_blocked_without_spending_cpu_is_not_taken_for_a_spinning_one() -> None:
+    """The watchdog's budget is CPU time: a real half-second wait (budget 0.2 s here) is not
+    spinning, and a loaded machine, which stretches wall time but not CPU time, cannot turn
+    a working handler into a stopped one (a run's result must not depend on the machine)."""
+    outcome = run_handler("waits_for_real", rate="1/s", seconds=2)
+    assert outcome.verdict.value == "survived", outcome.reason
+
+
 def test_asyncio_sleeps_and_gathers_pass_in_virtual_time() -> None:
     """`asyncio.run` with `asyncio.sleep(1)` then a gather of 0.5 s and 0.25 s waits 1.5
     virtual seconds, and no wall second."""
