@@ -69,8 +69,9 @@ def seeds_section(summaries: Sequence[SeedSummary]) -> RenderableType:
                     f": {s.worst_reason}",
                 ),
                 (0, 0, 0, 2),
+                expand=False,
             ),
-            Padding(Text(f"reproduce: {s.reproduce}"), (0, 0, 0, 4)),
+            Padding(Text(f"reproduce: {s.reproduce}"), (0, 0, 0, 4), expand=False),
         )
         for s in ordered
         if s.runs > 1 and (s.worst_verdict != "survived" or s.flaky)
