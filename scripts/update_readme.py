@@ -148,7 +148,42 @@ def results(scratch: Scratch, readme: str) -> str:
     return report.replace("## chaos-arena:", "#### chaos-arena:", 1) + "\n"
 
 
-SHOWN_COMMANDS = (("## What a run tells you", 0), ("### Walkthrough", 0), ("### Walkthrough", 1))
+def seeds(scratch: Scratch, readme: str) -> str:
+    """The seeds table a `--seeds` run prints before its per-run report."""
+    output = scratch.sh(shell_block(readme, "## Many seeds"))
+    table, _report = re.split(r"\n\n(?=═)", output, maxsplit=1)
+    return fenced(table)
+
+
+def sweep(scratch: Scratch, readme: str) -> str:
+    return fenced(scratch.sh(shell_block(readme, "## Breaking points")))
+
+
+def stop_conditions(scratch: Scratch, readme: str) -> str:
+    """The verdict lines of a guarded run: where each guard tripped."""
+    output = scratch.sh(shell_block(readme, "### Stop conditions"))
+    table = output.split("\n time ", 1)[0]
+    return fenced(table.split("\n system ", 1)[1].join(["\n system ", ""]).strip("\n"))
+
+
+def fis_template(scratch: Scratch, readme: str) -> str:
+    return fenced(scratch.sh(shell_block(readme, "### Export to AWS FIS"), codes=(0,)), "json")
+
+
+def search(scratch: Scratch, readme: str) -> str:
+    return fenced(trim_stories(scratch.sh(shell_block(readme, "### Fault-space search"))))
+
+
+SHOWN_COMMANDS = (
+    ("## What a run tells you", 0),
+    ("### Walkthrough", 0),
+    ("### Walkthrough", 1),
+    ("## Many seeds", 0),
+    ("## Breaking points", 0),
+    ("### Stop conditions", 0),
+    ("### Export to AWS FIS", 0),
+    ("### Fault-space search", 0),
+)
 """The README's ```bash blocks (heading, position) that producers run as written."""
 
 PRODUCERS: dict[str, Callable[[Scratch, str], str]] = {
@@ -157,6 +192,11 @@ PRODUCERS: dict[str, Callable[[Scratch, str], str]] = {
     "walkthrough-fixed": walkthrough_fixed,
     "validate": validate,
     "results": results,
+    "seeds": seeds,
+    "sweep": sweep,
+    "stop-conditions": stop_conditions,
+    "fis-template": fis_template,
+    "search": search,
 }
 
 

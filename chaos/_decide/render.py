@@ -7,6 +7,7 @@ import io
 from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -56,13 +57,21 @@ def seeds_section(summaries: Sequence[SeedSummary]) -> RenderableType:
             summary.expectation_text(),
             Text("ok", style="green") if summary.as_expected else Text("NOT OK", style="bold red"),
         )
+    # Padded, not spaced: a line that wraps keeps its indent.
     worst = [
-        Text.assemble(
-            ("  worst ", "dim"),
-            (f"{s.experiment}[{s.system}] ", "bold"),
-            (f"seed {s.worst_seed} ", ""),
-            (s.worst_verdict, VERDICT_STYLES.get(s.worst_verdict, "")),
-            (f": {s.worst_reason}\n    reproduce: {s.reproduce}", ""),
+        Group(
+            Padding(
+                Text.assemble(
+                    ("worst ", "dim"),
+                    (f"{s.experiment}[{s.system}] ", "bold"),
+                    (f"seed {s.worst_seed} ", ""),
+                    (s.worst_verdict, VERDICT_STYLES.get(s.worst_verdict, "")),
+                    f": {s.worst_reason}",
+                ),
+                (0, 0, 0, 2),
+                expand=False,
+            ),
+            Padding(Text(f"reproduce: {s.reproduce}"), (0, 0, 0, 4), expand=False),
         )
         for s in ordered
         if s.runs > 1 and (s.worst_verdict != "survived" or s.flaky)

@@ -296,6 +296,9 @@ def test_an_idempotent_overwrite_is_a_reexecution_not_a_duplicate() -> None:
     strict = named(strict_verdict, "no_duplicate_effects")
     assert strict.status is Status.FAILED
     assert strict.finding is not None and len(strict.finding.stories) > 0
+    # The score's degree: the share of requests not executed twice (README, Resilience score).
+    requests = len(evidence.accounting.requests)
+    assert strict.degree == pytest.approx(1 - counts["reexecuted"] / requests)
 
 
 def test_a_conditional_write_that_fails_is_no_reexecution() -> None:
