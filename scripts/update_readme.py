@@ -71,7 +71,9 @@ class Scratch:
 
 
 def fenced(text: str, language: str = "text") -> str:
-    return f"```{language}\n{text.rstrip()}\n```\n"
+    """A code block of `text`, without the spaces a terminal pads lines with."""
+    lines = "\n".join(line.rstrip() for line in text.rstrip().splitlines())
+    return f"```{language}\n{lines}\n```\n"
 
 
 def shell_block(readme: str, heading: str, index: int = 0) -> str:
