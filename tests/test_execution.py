@@ -123,7 +123,12 @@ def _interrupt(
     assert process.poll() is None, process.communicate()
     os.kill(process.pid, signum)
     sent = time.monotonic()
-    out, err = process.communicate(timeout=30)
+    try:
+        out, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()  # leave nothing running for the tests after this one
+        process.communicate()
+        raise
     return subprocess.CompletedProcess(
         command, process.returncode, out, err
     ), time.monotonic() - sent

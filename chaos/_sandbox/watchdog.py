@@ -114,8 +114,8 @@ class Watchdog:
             if (running, progress) != seen:
                 seen, idle = (running, progress), 0.0
                 cpu_at = cpu() if cpu is not None else 0.0
-                continue
-            idle += tick
+            else:
+                idle += tick
             spent = cpu() - cpu_at if cpu is not None else idle
             if self._urgent or spent >= self.budget or idle >= self.budget * WALL_FACTOR:
                 self._target = running
