@@ -8,6 +8,8 @@ addresses and other things that differ between processes.
 
 from __future__ import annotations
 
+import os
+import sysconfig
 import traceback
 from dataclasses import dataclass
 from types import TracebackType
@@ -43,14 +45,24 @@ class HandlerError:
 
 def describe(error: BaseException) -> HandlerError:
     """The error handler code raised, with where in that code it came from."""
-    message = _clip(str(error), MESSAGE_LIMIT)
+    message = _clip(portable(str(error)), MESSAGE_LIMIT)
     return HandlerError(
         type(error).__name__,
         message,
         _innermost_handler_frame(error.__traceback__),
-        _clip("".join(traceback.format_exception(error)), TRACEBACK_LIMIT),
+        _clip(portable("".join(traceback.format_exception(error))), TRACEBACK_LIMIT),
         relayed=_raised_by_engine(error.__traceback__),
     )
+
+
+def portable(text: str) -> str:
+    """`text` without the paths of this installation: a message that quotes a traceback
+    (Powertools' BatchProcessingError does) names the same files on every machine."""
+    paths = sysconfig.get_paths()
+    for key, shown in (("purelib", "site-packages"), ("platlib", "site-packages")):
+        text = text.replace(paths[key] + os.sep, shown + os.sep)
+    text = text.replace(paths["stdlib"] + os.sep, "stdlib" + os.sep)
+    return text.replace(os.getcwd() + os.sep, "")
 
 
 def _raised_by_engine(tb: TracebackType | None) -> bool:

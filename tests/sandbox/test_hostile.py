@@ -317,3 +317,16 @@ def test_the_cli_reports_every_hostile_run_and_exits_with_a_documented_code(
     for system in ("hard-exit", "sigterm-self", "busy-loop", "ok"):
         assert system in done.stdout
     assert "exit status 3" in done.stdout and "signal: terminated" in done.stdout
+
+
+def test_handler_messages_name_no_path_of_this_installation() -> None:
+    """A message quoting a traceback (Powertools' BatchProcessingError does) reads the same
+    on every machine: site-packages, the standard library and the project directory are
+    named without where they are installed (reports and the README quote such messages)."""
+    import sysconfig
+
+    from chaos._sandbox.failures import portable
+
+    site = sysconfig.get_paths()["purelib"]
+    quoted = f'File "{site}/pkg/mod.py", line 3; File "{Path.cwd()}/handler.py", line 9'
+    assert portable(quoted) == 'File "site-packages/pkg/mod.py", line 3; File "handler.py", line 9'
