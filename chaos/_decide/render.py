@@ -3,10 +3,9 @@ Markdown for CI summaries. Pure functions of `SeedSummary`s and sweep results.""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
@@ -15,25 +14,13 @@ from rich.text import Text
 from chaos._decide.seeds import SeedSummary
 from chaos._decide.sweep import Boundary, GridResult, SweepResult
 from chaos._report.charts import ASCII_BLOCKS, BLOCKS
-from chaos._report.terminal import VERDICT_STYLES
+from chaos._report.terminal import VERDICT_STYLES, captured
 from chaos._spec.seeds import seeds_text
 
 
 def text_of(renderable: RenderableType, *, width: int, color: bool = False) -> str:
     """`renderable` as text: ANSI-coloured when `color`, else plain without trailing blanks."""
-    console = Console(
-        file=io.StringIO(),
-        width=width,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        highlight=False,
-        emoji=False,
-        legacy_windows=False,
-    )
-    console.print(renderable)
-    output = str(console.file.getvalue())  # type: ignore[attr-defined]
-    return output if color else "\n".join(line.rstrip() for line in output.split("\n"))
+    return captured(lambda console: console.print(renderable), width=width, color=color)
 
 
 def seeds_section(summaries: Sequence[SeedSummary]) -> RenderableType:

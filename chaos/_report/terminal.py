@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import groupby
 
 from rich.console import Console, Group, RenderableType
@@ -357,6 +357,16 @@ def render_text(
 ) -> str:
     """The report as a string: ANSI-coloured when `color`, else plain text without the
     padding rich adds at line ends (CI logs and snapshots stay clean)."""
+    return captured(
+        lambda console: print_report(console, summaries, findings=findings, stories=stories),
+        width=width,
+        color=color,
+    )
+
+
+def captured(draw: Callable[[Console], None], *, width: int, color: bool = False) -> str:
+    """What `draw` prints, as a string: ANSI-coloured when `color`, else plain text without
+    the padding rich adds at line ends."""
     console = Console(
         file=io.StringIO(),
         width=width,
@@ -367,8 +377,6 @@ def render_text(
         emoji=False,
         legacy_windows=False,
     )
-    print_report(console, summaries, findings=findings, stories=stories)
+    draw(console)
     output = str(console.file.getvalue())  # type: ignore[attr-defined]
-    if color:
-        return output
-    return "\n".join(line.rstrip() for line in output.split("\n"))
+    return output if color else "\n".join(line.rstrip() for line in output.split("\n"))
